@@ -1,0 +1,48 @@
+#include "stack/wire/ip_address.h"
+
+#include <gtest/gtest.h>
+
+using synlab::wire::IpAddr;
+using synlab::wire::IpPrefix;
+
+TEST(IpAddr, ParsesAndPrintsBothFamilies) {
+  EXPECT_EQ(IpAddr::parse("10.0.0.1")->to_string(), "10.0.0.1");
+  EXPECT_EQ(IpAddr::parse("FE80:0:0::1")->to_string(), "fe80::1");
+  EXPECT_EQ(IpAddr::parse("::ffff:127.0.0.1")->to_string(), "::ffff:127.0.0.1");
+  EXPECT_FALSE(IpAddr::parse("10.0.0.256"));
+  EXPECT_FALSE(IpAddr::parse("fe80::1%2"));
+  EXPECT_FALSE(IpAddr::parse(""));
+}
+
+TEST(IpAddr, Classification) {
+  EXPECT_TRUE(IpAddr::parse("127.0.0.3")->is_loopback());
+  EXPECT_TRUE(IpAddr::parse("::1")->is_loopback());
+  EXPECT_TRUE(IpAddr::parse("fe80::2")->is_link_local());
+  EXPECT_TRUE(IpAddr::parse("ff02::1")->is_multicast());
+  EXPECT_TRUE(IpAddr::parse("224.0.0.1")->is_multicast());
+  EXPECT_TRUE(IpAddr::parse("0.0.0.0")->is_unspecified());
+  EXPECT_TRUE(IpAddr::parse("::")->is_unspecified());
+  const IpAddr m = *IpAddr::parse("::ffff:10.0.0.2");
+  EXPECT_TRUE(m.is_v4_mapped());
+  EXPECT_EQ(m.unmapped(), *IpAddr::parse("10.0.0.2"));
+  EXPECT_EQ(IpAddr::v4_mapped(*IpAddr::parse("10.0.0.2")), m);
+}
+
+TEST(IpAddr, SolicitedNodeAndMulticastMac) {
+  const IpAddr a = *IpAddr::parse("fd00::2");
+  EXPECT_EQ(a.solicited_node().to_string(), "ff02::1:ff00:2");
+  EXPECT_EQ(a.solicited_node().multicast_mac().to_string(), "33:33:ff:00:00:02");
+}
+
+TEST(IpPrefix, ContainsAndNetwork) {
+  const IpPrefix p = *IpPrefix::parse("10.0.0.7/24");
+  EXPECT_EQ(p.network().to_string(), "10.0.0.0/24");
+  EXPECT_TRUE(p.contains(*IpAddr::parse("10.0.0.200")));
+  EXPECT_FALSE(p.contains(*IpAddr::parse("10.0.1.1")));
+  EXPECT_FALSE(p.contains(*IpAddr::parse("fd00::1")));
+  const IpPrefix q = *IpPrefix::parse("fd00::1/64");
+  EXPECT_TRUE(q.contains(*IpAddr::parse("fd00::ffff")));
+  EXPECT_EQ(IpPrefix::parse("0.0.0.0/0")->contains(*IpAddr::parse("8.8.8.8")), true);
+  EXPECT_FALSE(IpPrefix::parse("10.0.0.0/33"));
+  EXPECT_EQ(IpPrefix::parse("10.0.0.1")->len, 32);
+}
