@@ -280,6 +280,7 @@ void Link::send_to(PortId from, PortId to, const Packet& frame, std::uint64_t id
       ev.port = from;
       ev.node = src.node;
       ev.frame = dup_id;
+      ev.copy_of = id;
       ev.text = "duplicated on link";
       ev.detail = "a second copy of frame " + std::to_string(id);
       sim_.emit(ev, &dup_copy);

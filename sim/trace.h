@@ -53,6 +53,7 @@ struct TraceEvent {
   PortId port = -1;                 // sending port (kFrameSent) or receiving port (kFrameArrived)
   std::uint64_t frame = 0;          // frame id, 0 = none
   std::uint64_t object = 0;         // socket / connection id on `node`, 0 = none
+  std::uint64_t copy_of = 0;        // a duplicate's kFrameAltered: the frame it copies
   std::string text;                 // what happened
   std::string detail;               // why, or a second line
 };

@@ -1,0 +1,56 @@
+// TCP's socket tables: connection demultiplexing, listeners, bind buckets.
+//
+// Like Linux's inet_hashinfo: `established` maps a 4-tuple to the connection (a full socket in
+// any state but LISTEN, or a request sock for a half-open passive connection); `listeners`
+// maps a port to the listening sockets on it; `bind` maps a port to every socket holding it,
+// which is what bind() conflicts and ephemeral port choice look at. Lookups are hash lookups;
+// nothing here is ever iterated to make a decision whose outcome depends on order.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "stack/tcp/tcb.h"
+#include "stack/wire/ip_address.h"
+
+namespace synlab::stack {
+
+struct FourTuple {
+  wire::IpAddr laddr, raddr;
+  std::uint16_t lport = 0, rport = 0;
+  bool operator==(const FourTuple&) const = default;
+};
+
+struct FourTupleHash {
+  std::size_t operator()(const FourTuple& t) const;
+};
+
+struct DemuxEntry {
+  enum class Kind : std::uint8_t { kSock, kRequest };
+  Kind kind = Kind::kSock;
+  std::uint32_t id = 0;
+};
+
+struct BindBucket {
+  std::unordered_set<SockId> owners;  // every socket holding the port
+  bool from_connect = false;          // created by connect()'s port search (Linux fastreuse -1)
+};
+
+struct TcpTables {
+  std::unordered_map<FourTuple, DemuxEntry, FourTupleHash> established;
+  std::map<std::uint16_t, std::vector<SockId>> listeners;
+  std::map<std::uint16_t, BindBucket> bind;
+  // Linux's table_perturb[] (inet_hash_connect): per-bucket offsets that make successive
+  // connects to one destination walk the port range from a moving random point.
+  std::array<std::uint32_t, 256> port_perturb{};
+};
+
+struct UdpTables {
+  std::map<std::uint16_t, std::vector<SockId>> bind;  // by local port
+};
+
+}  // namespace synlab::stack
