@@ -148,7 +148,9 @@ void Link::transmit(PortId from, Packet frame, std::string_view cause) {
   // Destinations: the other end of a cable; by MAC on a switch.
   PortId single = -1;
   std::vector<PortId> many;
-  if (ports_.size() == 2) {
+  if (ports_.size() == 1) {
+    single = from;  // a loopback device: the frame comes back to its sender
+  } else if (ports_.size() == 2) {
     single = from == 0 ? 1 : 0;
   } else {
     const MacAddr dst = dest_mac(frame);

@@ -8,6 +8,7 @@
 // one fault on never changes another's draws. Every frame a fault drops or changes is traced
 // with the reason.
 //
+// One port makes a loopback device (a host's `lo`): every frame comes back to the sender.
 // Two ports make a cable: every frame reaches the other end. More ports make a switch with a
 // static table: unicast goes to the port with that MAC, group addresses to every other port,
 // unknown unicast is flooded.

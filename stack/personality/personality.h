@@ -76,6 +76,10 @@ struct Personality {
   int tcp_min_snd_mss = 48;           // net.ipv4.tcp_min_snd_mss
   int initial_cwnd = 10;              // TCP_INIT_CWND (RFC 6928)
   int ts_hz = 1000;                   // TCP timestamp clock: 1 ms (tcp_clock_ms)
+  // The kernel tick (CONFIG_HZ). Debian's kernels and the reference machine run at 250 Hz; the
+  // few timers Linux sets in jiffies follow it: TCP_TIMEOUT_MIN (2 jiffies, the quick SYN
+  // retransmission after an unacceptable ACK in SYN-SENT) and the socket timeouts' rounding.
+  int hz = 250;
 
   // --- Listen backlog (inet_csk_reqsk_queue_is_full, sk_acceptq_is_full) ---
   int somaxconn = 4096;               // net.core.somaxconn

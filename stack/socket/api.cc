@@ -233,7 +233,10 @@ SysResult<void> Host::bind(int fd, const UserAddr& addr) {
         if (!s.opt.bound_dev_if) return fail(Errno::kEINVAL);
       }
       if (s.opt.bound_dev_if && !interface(s.opt.bound_dev_if)) return fail(Errno::kENODEV);
-      if (!a.addr.is_multicast() && !s.opt.freebind && !is_local_address(a.addr)) return fail(Errno::kEADDRNOTAVAIL);
+      // ipv6_chk_addr(..., dev): a link-local address must be on the bound interface.
+      const bool here = a.addr.is_link_local() ? interface(s.opt.bound_dev_if)->has_addr(a.addr)
+                                               : is_local_address(a.addr);
+      if (!a.addr.is_multicast() && !s.opt.freebind && !here) return fail(Errno::kEADDRNOTAVAIL);
       if (a.addr.is_link_local()) s.scope_id = static_cast<std::uint32_t>(s.opt.bound_dev_if);
     }
     local = a.addr;
@@ -560,8 +563,8 @@ SysResult<SockAddr> Host::getsockname(int fd) {
   wire::IpAddr a = s.rcv_saddr;
   if (a.is_unspecified() && !s.saddr.is_unspecified()) a = s.saddr;
   if (s.family == kAfInet6 && a.is_v4()) a = wire::IpAddr::v4_mapped(a);
-  SockAddr out = s.family == kAfInet6 ? SockAddr::v6(a.is_unspecified() ? wire::IpAddr::any(wire::IpFamily::kV6) : a, s.num)
-                                      : SockAddr::v4(wire_form(a), s.num);
+  SockAddr out = s.family == kAfInet6 ? SockAddr::v6(a.is_unspecified() ? wire::IpAddr::any(wire::IpFamily::kV6) : a, s.sport)
+                                      : SockAddr::v4(wire_form(a), s.sport);
   if (s.family == kAfInet6 && a.is_link_local()) out.scope_id = static_cast<std::uint32_t>(s.opt.bound_dev_if);
   return out;
 }

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string_view>
 
 #include "sim/result.h"
@@ -78,6 +79,9 @@ int bsd_number(Errno e);  // 4.4BSD / FreeBSD numbering
 // By name ("ECONNREFUSED", also the aliases "EWOULDBLOCK" and "ENOTSUP"), or by Linux number.
 std::optional<Errno> errno_from_name(std::string_view s);
 std::optional<Errno> errno_from_linux_number(int n);
+
+// Prints the name, so test failures read "ECONNREFUSED" (GoogleTest uses operator<<).
+inline std::ostream& operator<<(std::ostream& os, Errno e) { return os << name(e); }
 
 // The result of a socket call inside the stack: a value or an errno.
 template <class T>

@@ -89,6 +89,8 @@ struct Sock {
   wire::IpAddr saddr;      // source address in use
   wire::IpAddr daddr;
   std::uint16_t num = 0;   // local port (0: not bound)
+  std::uint16_t sport = 0; // inet_sport: what getsockname reports; not cleared when a failed
+                           // connect releases the port (measured: the old port still shows)
   std::uint16_t dport = 0;
   std::uint32_t scope_id = 0;  // IPv6 link-local scope (ifindex)
   bool v4_on_v6 = false;

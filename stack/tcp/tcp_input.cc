@@ -328,8 +328,11 @@ bool synsent(Host& h, Sock& s, const IpMeta& m, const wire::TcpRepr& t) {
     // RFC 9293: SEG.ACK =< ISS or SEG.ACK > SND.NXT: reset (unless RST).
     if (!after(SeqNum(t.ack), tp.snd_una) || after(SeqNum(t.ack), tp.snd_nxt)) {
       h.frame_drop(m.frame, DropReason::kTcpInvalidAckSequence, "ACK does not acknowledge our SYN");
-      // "Previous FIN/ACK or RST/ACK might be ignored": retry the SYN soon.
-      if (tp.retransmits == 0) tcp_reset_rtx_timer(h, s, sim::Duration::millis(200));
+      // "Previous FIN/ACK or RST/ACK might be ignored": retry the SYN after TCP_TIMEOUT_MIN
+      // (2 jiffies) unless a retransmission already happened (measured: ~10 ms at HZ=250).
+      if (tp.retransmits == 0) {
+        tcp_reset_rtx_timer(h, s, sim::Duration::nanos(2 * 1'000'000'000LL / h.personality().hz));
+      }
       return !(f & kRst);
     }
     if (ts && p_ts_ok(h) && ts->ecr != 0) {
@@ -440,7 +443,8 @@ bool synsent(Host& h, Sock& s, const IpMeta& m, const wire::TcpRepr& t) {
   return false;
 }
 
-// Segments for a socket in TIME_WAIT (or an orphaned FIN_WAIT_2 past close()).
+// Segments for a socket in TIME_WAIT, or an orphaned FIN_WAIT_2 past close(), which Linux
+// turns into a timewait socket with substate FIN_WAIT2 (tcp_timewait_state_process).
 void timewait_rcv(Host& h, Sock& s, const IpMeta& m, const wire::TcpRepr& t) {
   TcpCb& tp = s.tcp;
   const std::uint8_t f = t.flags;
@@ -448,6 +452,38 @@ void timewait_rcv(Host& h, Sock& s, const IpMeta& m, const wire::TcpRepr& t) {
   const bool pr = paws_reject(tp, ts, (f & kRst) != 0);
   const SeqNum seq(t.seq);
   const SeqNum end = seg_end(t);
+  if (tp.state == TcpState::kFinWait2) {
+    // "Just repeat all the checks of tcp_rcv_state_process()."
+    const bool in_window = !before(end, tp.rcv_nxt) && !after(seq, tp.rcv_nxt + tp.rcv_wnd);
+    if (pr || !in_window) {
+      if (!(f & kRst) && !oow_rate_limited(h, s, t)) tcp_send_ack(h, s, "ACK: segment outside the window (FIN_WAIT_2)");
+      return;
+    }
+    if (f & kRst) {
+      h.frame_drop(m.frame, DropReason::kTcpReset, "RST ends the orphaned FIN_WAIT_2 connection");
+      tcp_set_state(h, s, TcpState::kClosed, "RST in FIN_WAIT_2");
+      tcp_destroy(h, s);
+      return;
+    }
+    if ((f & kSyn) && !before(seq, tp.rcv_nxt)) {
+      tcp_send_reset_reply(h, m, t, "SYN for an orphaned FIN_WAIT_2 connection");
+      return;
+    }
+    if (!(f & kAck) || !after(end, tp.rcv_nxt) || end == seq) return;  // a duplicate ACK
+    if (!(f & kFin) || end != tp.rcv_nxt + 1) {
+      // New data after close(): the orphan answers as a timewait socket does, with a bare RST.
+      h.frame_drop(m.frame, DropReason::kTcpClose, "data for a socket that was closed (orphaned FIN_WAIT_2)");
+      tcp_send_reset_reply(h, m, t, "data after close() (orphaned FIN_WAIT_2)");
+      return;
+    }
+    // The FIN: a true TIME_WAIT.
+    tp.rcv_nxt = end;
+    if (ts) store_ts_recent(h, tp, ts);
+    tp.tw_substate_fin_wait2 = false;
+    tcp_send_ack(h, s, "ACK of the peer's FIN");
+    tcp_time_wait(h, s, TcpState::kTimeWait, sim::Duration::zero());
+    return;
+  }
   if (!pr && seq == tp.rcv_nxt && (seq == end || (f & kRst))) {
     if (f & kRst) {
       // TIME_WAIT assassination (RFC 1337 is off by default).
@@ -511,7 +547,8 @@ void tcp_rcv(Host& h, const IpMeta& m, wire::Bytes segment) {
       return;
     }
     if (Sock* s = h.sock(e.id)) {
-      if (s->tcp.state == TcpState::kTimeWait) {
+      if (s->tcp.state == TcpState::kTimeWait ||
+          (s->tcp.state == TcpState::kFinWait2 && s->tcp.tw_substate_fin_wait2)) {
         timewait_rcv(h, *s, m, t);
       } else {
         tcp_sock_rcv(h, *s, m, t);

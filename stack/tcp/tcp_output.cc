@@ -148,7 +148,8 @@ SysResult<void> tcp_transmit(Host& h, Sock& s, std::uint8_t flags, SeqNum seq,
                              std::span<const std::uint8_t> payload, std::string cause) {
   TcpCb& tp = s.tcp;
   wire::TcpRepr t;
-  t.src_port = s.num;
+  // inet_sport: still set after the port went back to the pool (an RST after CLOSE).
+  t.src_port = s.sport;
   t.dst_port = s.dport;
   t.seq = seq.raw;
   t.flags = flags;
@@ -378,7 +379,12 @@ void tcp_push(Host& h, Sock& s) {
       tp.retrans_stamp = h.now();
       tp.retrans_stamp_set = true;
     }
-    if (len > 0) h.counters().inc(Mib::kTCPOrigDataSent);
+    if (len > 0) {
+      h.counters().inc(Mib::kTCPOrigDataSent);
+      // tcp_event_data_sent: a reply within ATO of the last received segment makes the
+      // connection interactive (ping-pong): ACKs are then delayed to ride on replies.
+      if (tp.ato > sim::Duration::zero() && h.now() - tp.lrcvtime < tp.ato) tp.pingpong = true;
+    }
     auto r = tcp_transmit(h, s, flags, seq, data, std::move(cause));
     (void)r;
     sent_any = true;

@@ -160,6 +160,7 @@ void tcp_bind_hash(Host& h, Sock& s, std::uint16_t port, bool from_connect) {
   if (created) it->second.from_connect = from_connect;
   it->second.owners.insert(s.id);
   s.num = port;
+  s.sport = port;
   s.bound = true;
   s.in_bind_table = true;
 }

@@ -183,7 +183,9 @@ SysResult<void> tcp_connect(Host& h, Sock& s, const SockAddr& dst_in) {
 
   // ISN and timestamp offset: Linux's secure_tcp_seq / secure_tcp_ts_off are keyed hashes;
   // here they come from the host's seeded stream.
-  if (!tp.tw_reused) tp.iss = SeqNum(h.rng_isn.next_u32());
+  // A socket whose earlier attempt failed keeps write_seq (old + max_window + 2, set by
+  // tcp_disconnect): Linux only draws a new ISN when write_seq is 0 (measured: ISN + 3).
+  if (!tp.tw_reused) tp.iss = tp.write_seq.raw != 0 ? tp.write_seq : SeqNum(h.rng_isn.next_u32());
   tp.ts_off = h.rng_isn.next_u32();
   s.inet_id = static_cast<std::uint16_t>(h.rng_isn.next_u32());
   s.flow_label = (h.rng_isn.next_u32() & 0xfffff) | 1;
@@ -393,6 +395,9 @@ SysResult<std::vector<std::uint8_t>> tcp_recvmsg(Host& h, Sock& s, std::size_t l
     return out;
   }
   if (len == 0 && tp.state != TcpState::kClosed) return std::vector<std::uint8_t>{};
+  // tcp_recvmsg_locked: SOCK_DONE (the peer's FIN was received) means end of stream, even
+  // with an error pending.
+  if (tp.fin_received) return std::vector<std::uint8_t>{};
   if (s.err != Errno::kOk) {
     const Errno e = s.err;
     s.err = Errno::kOk;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string_view>
 
 namespace synlab::stack {
@@ -75,6 +76,8 @@ constexpr int linux_number(TcpState s) {
   }
   return 0;
 }
+
+inline std::ostream& operator<<(std::ostream& os, TcpState s) { return os << linux_name(s); }
 
 // Accepts every spelling: "SYN_SENT", "SYN-SENT", "TCP_SYN_SENT", "SYN_RECV", "CLOSE", "CLOSED".
 std::optional<TcpState> tcp_state_from_name(std::string_view s);

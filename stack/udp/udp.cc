@@ -70,6 +70,7 @@ bool port_conflict(Host& h, const Sock& s, std::uint16_t port) {
 void hash_port(Host& h, Sock& s, std::uint16_t port) {
   h.udp_tables.bind[port].push_back(s.id);
   s.num = port;
+  s.sport = port;
   s.bound = true;
   s.in_bind_table = true;
 }
