@@ -15,10 +15,12 @@ from pathlib import Path
 
 
 def count(builddir: Path):
-    log = builddir / "meson-logs" / "testlog.junit.xml"
-    if not log.exists():
-        print(f"count_results: no {log}", file=sys.stderr)
+    # `meson test --setup NAME` writes testlog-NAME.junit.xml: take the newest log.
+    logs = sorted((builddir / "meson-logs").glob("testlog*.junit.xml"), key=lambda p: p.stat().st_mtime)
+    if not logs:
+        print(f"count_results: no JUnit log in {builddir / 'meson-logs'}", file=sys.stderr)
         return None
+    log = logs[-1]
     passed = failed = skipped = 0
     for case in ET.parse(log).getroot().iter("testcase"):
         tags = {child.tag for child in case}
