@@ -107,9 +107,30 @@ void Link::drop(std::uint64_t id, PortId from, std::string_view what, std::strin
   copy_done(id);
 }
 
-void Link::transmit(PortId from, Packet frame, std::string_view cause) {
-  const std::uint64_t id = sim_.next_frame_id();
+TxResult Link::transmit(PortId from, Packet frame, std::string_view cause) {
   Port& src = ports_[static_cast<std::size_t>(from)];
+  if (cfg_.queue_limit > 0 && cfg_.rate_bps > 0) {
+    // Frames still waiting for serialisation form the sender's queue.
+    auto& q = src.queued_departures;
+    const Time now = sim_.now();
+    q.erase(q.begin(), std::find_if(q.begin(), q.end(), [now](Time t) { return t > now; }));
+    if (static_cast<int>(q.size()) >= cfg_.queue_limit) {
+      ++counters_.queue_drops;
+      if (sim_.observed()) {
+        TraceEvent ev;
+        ev.at = now;
+        ev.kind = TraceKind::kNote;
+        ev.node = src.node;
+        ev.link = id_;
+        ev.port = from;
+        ev.text = src.name + ": transmit queue full (" + std::to_string(cfg_.queue_limit) + " frames), frame dropped";
+        if (!cause.empty()) ev.detail = std::string(cause);
+        sim_.emit(ev);
+      }
+      return TxResult::kQueueFull;
+    }
+  }
+  const std::uint64_t id = sim_.next_frame_id();
   ++counters_.sent;
   if (sim_.observed()) {
     TraceEvent ev;
@@ -133,7 +154,7 @@ void Link::transmit(PortId from, Packet frame, std::string_view cause) {
   if (!up_) {
     ++counters_.blocked;
     drop(id, from, "link down", "link " + name_ + " is down");
-    return;
+    return TxResult::kSent;
   }
   for (auto it = rules_.begin(); it != rules_.end(); ++it) {
     if ((it->from < 0 || it->from == from) && it->match && it->match(frame.bytes())) {
@@ -141,7 +162,7 @@ void Link::transmit(PortId from, Packet frame, std::string_view cause) {
       if (--it->count <= 0) rules_.erase(it);
       ++counters_.blocked;
       drop(id, from, "dropped by fault rule", std::move(reason));
-      return;
+      return TxResult::kSent;
     }
   }
 
@@ -178,6 +199,7 @@ void Link::transmit(PortId from, Packet frame, std::string_view cause) {
         static_cast<std::int64_t>(cfg_.rate_bps);
     departure = departure + Duration::nanos(ns);
     src.busy_until = departure;
+    if (cfg_.queue_limit > 0) src.queued_departures.push_back(departure);
   }
 
   if (single >= 0) {
@@ -190,6 +212,7 @@ void Link::transmit(PortId from, Packet frame, std::string_view cause) {
       send_to(from, many[i], frame, id, departure, i + 1 == many.size(), &frame);
     }
   }
+  return TxResult::kSent;
 }
 
 // Sends one copy of `frame` from `from` to `to`. When `last_copy`, the frame may be moved

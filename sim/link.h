@@ -44,6 +44,16 @@ struct LinkConfig {
   double reorder = 0;                      // probability a frame is held back
   double corrupt = 0;                      // probability one bit of a frame flips
   Duration reorder_delay = Duration::millis(1);  // how long a reordered frame is held back
+  // The sender's transmit queue (a qdisc's limit, in frames): with a rate, frames wait to be
+  // serialised; beyond this many waiting, a new frame is dropped at once and the sender is
+  // told (Linux's NET_XMIT_DROP, which UDP with IP_RECVERR reports as ENOBUFS). 0: unlimited.
+  int queue_limit = 0;
+};
+
+// What happened to a frame handed to a link, as far as the sender can know at once.
+enum class TxResult : std::uint8_t {
+  kSent,       // on the wire (it may still be lost in flight)
+  kQueueFull,  // dropped by the sender's transmit queue
 };
 
 // Implemented by whatever owns an interface (a host's stack).
@@ -70,6 +80,7 @@ struct LinkCounters {
   std::uint64_t duplicated = 0;
   std::uint64_t reordered = 0;
   std::uint64_t blocked = 0;  // link down, partition or fault rule
+  std::uint64_t queue_drops = 0;  // the sender's transmit queue was full
 };
 
 class Link {
@@ -81,6 +92,7 @@ class Link {
     FrameReceiver* rx = nullptr;
     std::int32_t group = 0;  // partition group; ports in different groups cannot talk
     Time busy_until;         // serialisation: when the sender's last frame has left
+    std::vector<Time> queued_departures;  // frames still waiting to be serialised
     Time last_arrival;       // keeps jitter from reordering this port's frames
     Rng loss_rng, dup_rng, reorder_rng, corrupt_rng, jitter_rng;
   };
@@ -98,7 +110,7 @@ class Link {
 
   // Hands a frame to the link. `cause` (why the sender sent it) is only read when the
   // simulator is observed.
-  void transmit(PortId from, Packet frame, std::string_view cause = {});
+  TxResult transmit(PortId from, Packet frame, std::string_view cause = {});
 
   const LinkConfig& config() const { return cfg_; }
   void set_config(const LinkConfig& cfg) { cfg_ = cfg; }

@@ -111,6 +111,19 @@ bool Host::is_local_address(const wire::IpAddr& a) const {
   return false;
 }
 
+bool Host::is_broadcast_address(const wire::IpAddr& a) const {
+  if (!a.is_v4()) return false;
+  if (a.is_broadcast()) return true;
+  for (const auto& i : interfaces) {
+    for (const auto& ia : i.addrs) {
+      if (!ia.prefix.addr.is_v4() || ia.prefix.len >= 31) continue;
+      const std::uint32_t mask = ia.prefix.len == 0 ? 0 : ~0u << (32 - ia.prefix.len);
+      if ((a.v4_u32() | mask) == 0xffffffffu && (a.v4_u32() & mask) == (ia.prefix.addr.v4_u32() & mask)) return true;
+    }
+  }
+  return false;
+}
+
 std::optional<wire::IpAddr> Host::primary_address(wire::IpFamily f) const {
   for (const auto& i : interfaces) {
     if (i.loopback) continue;

@@ -126,6 +126,9 @@ class Host {
   Interface* interface_by_name(std::string_view name);
   // True when `a` is one of this host's addresses (any interface, loopback included).
   bool is_local_address(const wire::IpAddr& a) const;
+  // True for 255.255.255.255 and the broadcast address of any IPv4 subnet this host is on
+  // (Linux's RTN_BROADCAST routes).
+  bool is_broadcast_address(const wire::IpAddr& a) const;
   // The first address of family `f` on a non-loopback interface, for reports.
   std::optional<wire::IpAddr> primary_address(wire::IpFamily f) const;
 

@@ -113,19 +113,19 @@ OutRoute ip_route_output(Host& h, const wire::IpAddr& dst, int oif,
   return r;
 }
 
-void ip_finish_output(Host& h, int ifindex, const wire::IpAddr& next_hop, sim::Packet frame,
-                      std::string cause) {
+Errno ip_finish_output(Host& h, int ifindex, const wire::IpAddr& next_hop, sim::Packet frame,
+                       std::string cause) {
   Interface* iface = h.interface(ifindex);
-  if (!iface || !iface->link) return;
+  if (!iface || !iface->link) return Errno::kOk;
   if (iface->loopback) {
     // lo has no neighbours: Linux's loopback "Ethernet" header has zero addresses.
     wire::EthernetRepr eth;
     eth.ethertype = next_hop.is_v4() ? wire::kEtherTypeIpv4 : wire::kEtherTypeIpv6;
     eth.emit(frame.bytes().first(wire::EthernetRepr::buffer_len()));
-    iface->link->transmit(iface->port, std::move(frame), cause);
-    return;
+    const auto r = iface->link->transmit(iface->port, std::move(frame), cause);
+    return r == sim::TxResult::kQueueFull ? Errno::kENOBUFS : Errno::kOk;
   }
-  neigh_output(h, *iface, next_hop, std::move(frame), std::move(cause));
+  return neigh_output(h, *iface, next_hop, std::move(frame), std::move(cause));
 }
 
 SysResult<void> ip_send(Host& h, const IpSendArgs& a, std::size_t l4_len,
@@ -193,7 +193,10 @@ SysResult<void> ip_send(Host& h, const IpSendArgs& a, std::size_t l4_len,
     fill(ip.subspan(wire::kIpv6HeaderLen));
   }
   h.counters().inc(Mib::kIpOutRequests);
-  ip_finish_output(h, rt.ifindex, rt.next_hop, std::move(frame), std::move(cause));
+  if (ip_finish_output(h, rt.ifindex, rt.next_hop, std::move(frame), std::move(cause)) == Errno::kENOBUFS) {
+    h.counters().inc(Mib::kIpOutDiscards);
+    return fail(Errno::kENOBUFS);
+  }
   return {};
 }
 
@@ -310,7 +313,7 @@ void ip_forward(Host& h, const IpMeta& m, wire::Bytes packet, std::size_t header
   const wire::IpAddr next_hop = rr.route->gateway ? *rr.route->gateway : m.dst;
   std::string cause;
   if (h.observed()) cause = "forwarded by " + h.name() + " toward " + m.dst.to_string();
-  ip_finish_output(h, out->ifindex, next_hop, std::move(frame), std::move(cause));
+  (void)ip_finish_output(h, out->ifindex, next_hop, std::move(frame), std::move(cause));
 }
 
 bool is_broadcast_for(const Host& h, int ifindex, const wire::IpAddr& dst) {

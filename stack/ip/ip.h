@@ -65,7 +65,8 @@ struct IpSendArgs {
 // Routes and sends one IP packet whose transport bytes (`l4_len` of them) `fill` writes.
 // `cause` says why (a capture comment); it may be empty when nobody observes.
 // Errors are what the sender's call would see: ENETUNREACH, EHOSTUNREACH, EACCES, EINVAL
-// (route types), EPERM (an output filter rule), EMSGSIZE (larger than the interface MTU).
+// (route types), EPERM (an output filter rule), EMSGSIZE (larger than the interface MTU),
+// ENOBUFS (the interface's transmit queue was full).
 SysResult<void> ip_send(Host& h, const IpSendArgs& a, std::size_t l4_len,
                         FunctionRef<void(wire::MutBytes)> fill, std::string cause);
 
@@ -74,8 +75,9 @@ void ip_rcv(Host& h, int ifindex, wire::Bytes packet, std::uint64_t frame);
 void ipv6_rcv(Host& h, int ifindex, wire::Bytes packet, std::uint64_t frame);
 
 // Sends an Ethernet frame out of `ifindex` to `next_hop` (resolving its MAC).
-void ip_finish_output(Host& h, int ifindex, const wire::IpAddr& next_hop, sim::Packet frame,
-                      std::string cause);
+// ENOBUFS when the interface's transmit queue dropped it.
+Errno ip_finish_output(Host& h, int ifindex, const wire::IpAddr& next_hop, sim::Packet frame,
+                       std::string cause);
 
 // The source address `ifindex` would use toward `dst` (Linux inet_select_addr /
 // ipv6_dev_get_saddr, simplified: same prefix first, then the interface's first address).

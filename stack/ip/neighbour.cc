@@ -67,8 +67,10 @@ wire::IpAddr probe_source(Host& h, const Interface& iface, const NeighbourEntry&
   return s ? *s : wire::IpAddr::any(n.ip.family());
 }
 
-void send_frame(Interface& iface, sim::Packet frame, std::string cause) {
-  if (iface.link) iface.link->transmit(iface.port, std::move(frame), cause);
+Errno send_frame(Interface& iface, sim::Packet frame, std::string cause) {
+  if (!iface.link) return Errno::kOk;
+  return iface.link->transmit(iface.port, std::move(frame), cause) == sim::TxResult::kQueueFull ? Errno::kENOBUFS
+                                                                                              : Errno::kOk;
 }
 
 void send_arp(Host& h, Interface& iface, wire::ArpOp op, const wire::IpAddr& sender_ip,
@@ -128,11 +130,11 @@ void solicit(Host& h, Interface& iface, NeighbourEntry& n, bool unicast) {
   }
 }
 
-void fill_and_send(Interface& iface, const sim::MacAddr& mac, sim::Packet frame, std::string cause) {
+Errno fill_and_send(Interface& iface, const sim::MacAddr& mac, sim::Packet frame, std::string cause) {
   wire::MutBytes b = frame.bytes();
   std::copy(mac.b.begin(), mac.b.end(), b.begin());
   std::copy(iface.mac.b.begin(), iface.mac.b.end(), b.begin() + 6);
-  send_frame(iface, std::move(frame), std::move(cause));
+  return send_frame(iface, std::move(frame), std::move(cause));
 }
 
 void arm(Host& h, NeighbourEntry& n, sim::Duration d);
@@ -243,15 +245,13 @@ bool is_v4_broadcast_on(const Interface& iface, const wire::IpAddr& a) {
 
 }  // namespace
 
-void neigh_output(Host& h, Interface& iface, const wire::IpAddr& next_hop, sim::Packet frame,
-                  std::string cause) {
+Errno neigh_output(Host& h, Interface& iface, const wire::IpAddr& next_hop, sim::Packet frame,
+                   std::string cause) {
   if (is_v4_broadcast_on(iface, next_hop)) {
-    fill_and_send(iface, sim::MacAddr::broadcast(), std::move(frame), std::move(cause));
-    return;
+    return fill_and_send(iface, sim::MacAddr::broadcast(), std::move(frame), std::move(cause));
   }
   if (next_hop.is_multicast()) {
-    fill_and_send(iface, group_mac(next_hop), std::move(frame), std::move(cause));
-    return;
+    return fill_and_send(iface, group_mac(next_hop), std::move(frame), std::move(cause));
   }
   const NeighbourKnobs& k = h.personality().neigh;
   NeighbourEntry* existing = h.neigh.find(iface.ifindex, next_hop);
@@ -261,21 +261,19 @@ void neigh_output(Host& h, Interface& iface, const wire::IpAddr& next_hop, sim::
     h.counters().drop(DropReason::kNeighQueueFull);
     h.trace_note(sim::TraceKind::kNote, nullptr, "neighbour table overflow",
                  "gc_thresh3 = " + std::to_string(k.gc_thresh3));
-    return;
+    return Errno::kOk;
   }
   NeighbourEntry& n = existing ? *existing : h.neigh.get_or_create(iface.ifindex, next_hop);
   switch (n.state) {
     case NudState::kReachable:
     case NudState::kDelay:
     case NudState::kProbe:
-      fill_and_send(iface, n.mac, std::move(frame), std::move(cause));
-      return;
+      return fill_and_send(iface, n.mac, std::move(frame), std::move(cause));
     case NudState::kStale:
       // neigh_event_send: first use of a stale entry starts the DELAY timer.
       n.state = NudState::kDelay;
       arm(h, n, k.delay_first_probe_time);
-      fill_and_send(iface, n.mac, std::move(frame), std::move(cause));
-      return;
+      return fill_and_send(iface, n.mac, std::move(frame), std::move(cause));
     case NudState::kIncomplete:
     case NudState::kFailed: {
       const bool start = n.state == NudState::kFailed || !existing;
@@ -293,9 +291,10 @@ void neigh_output(Host& h, Interface& iface, const wire::IpAddr& next_hop, sim::
         solicit(h, iface, n, false);
         arm(h, n, k.retrans_time);
       }
-      return;
+      return Errno::kOk;
     }
   }
+  return Errno::kOk;
 }
 
 void neigh_update(Host& h, int ifindex, const wire::IpAddr& ip, const sim::MacAddr& mac,
@@ -328,7 +327,7 @@ void neigh_update(Host& h, int ifindex, const wire::IpAddr& ip, const sim::MacAd
     auto queue = std::move(n->queue);
     n->queue.clear();
     n->queued_bytes = 0;
-    for (auto& q : queue) fill_and_send(*iface, n->mac, std::move(q.frame), std::move(q.cause));
+    for (auto& q : queue) (void)fill_and_send(*iface, n->mac, std::move(q.frame), std::move(q.cause));
   }
 }
 

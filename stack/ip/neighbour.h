@@ -21,6 +21,7 @@
 #include "sim/event_queue.h"
 #include "sim/mac.h"
 #include "sim/packet.h"
+#include "stack/socket/errno.h"
 #include "stack/wire/ip_address.h"
 
 namespace synlab::stack {
@@ -63,8 +64,9 @@ class NeighbourTable {
 
 // Sends an Ethernet frame (header space included, destination MAC unfilled) to `next_hop`
 // on `iface`, resolving its MAC first if needed.
-void neigh_output(Host& h, Interface& iface, const wire::IpAddr& next_hop, sim::Packet frame,
-                  std::string cause);
+// Returns ENOBUFS when the interface's transmit queue dropped the frame, else kOk.
+Errno neigh_output(Host& h, Interface& iface, const wire::IpAddr& next_hop, sim::Packet frame,
+                   std::string cause);
 // An ARP or NDP message told us `ip` is at `mac`. `solicited`: a reply to our question
 // (REACHABLE); otherwise learned in passing (STALE) unless we already had it.
 void neigh_update(Host& h, int ifindex, const wire::IpAddr& ip, const sim::MacAddr& mac,

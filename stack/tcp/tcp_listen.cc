@@ -224,7 +224,7 @@ void arm_reqsk(Host& h, RequestSock& r, ReqId id) {
 void conn_request(Host& h, Sock& l, const IpMeta& m, const wire::TcpRepr& t) {
   Listener& lq = *l.listener;
   const Personality& p = h.personality();
-  if (m.dst.is_multicast() || m.dst.is_broadcast()) {
+  if (m.dst.is_multicast() || h.is_broadcast_address(m.dst)) {
     h.frame_drop(m.frame, DropReason::kIpInAddrErrors, "SYN to a broadcast or multicast address");
     return;
   }

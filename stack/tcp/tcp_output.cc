@@ -231,7 +231,7 @@ void tcp_send_active_reset(Host& h, Sock& s, std::string_view why) {
 void tcp_send_reset_reply(Host& h, const IpMeta& m, const wire::TcpRepr& t, std::string why) {
   // tcp_v4_send_reset: never answer an RST; never to a broadcast or multicast address.
   if (t.flags & kRst) return;
-  if (m.dst.is_multicast() || m.dst.is_broadcast() || m.src.is_multicast() || m.src.is_unspecified()) return;
+  if (m.dst.is_multicast() || h.is_broadcast_address(m.dst) || m.src.is_multicast() || m.src.is_unspecified()) return;
   wire::TcpRepr r;
   r.src_port = t.dst_port;
   r.dst_port = t.src_port;

@@ -157,7 +157,8 @@ SysResult<void> tcp_connect(Host& h, Sock& s, const SockAddr& dst_in) {
     if (rt.error == Errno::kENETUNREACH) h.counters().inc(Mib::kIpOutNoRoutes);
     return fail(rt.error);
   }
-  if (daddr.is_v4() && (daddr.is_broadcast() || daddr.is_multicast())) return fail(Errno::kENETUNREACH);
+  // tcp_v4_connect: "if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) return -ENETUNREACH".
+  if (daddr.is_v4() && (h.is_broadcast_address(daddr) || daddr.is_multicast())) return fail(Errno::kENETUNREACH);
   if (src && !rt.local && !h.is_local_address(*src)) {
     // A non-local source (IP_FREEBIND): nothing routes from it.
     return fail(Errno::kENETUNREACH);

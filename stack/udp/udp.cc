@@ -134,7 +134,7 @@ SysResult<void> udp_connect(Host& h, Sock& s, const SockAddr& dst) {
   if (s.addr_locked && !s.rcv_saddr.is_unspecified()) src = wire_form(s.rcv_saddr);
   const OutRoute rt = ip_route_output(h, daddr, oif, src);
   if (rt.error != Errno::kOk) return fail(rt.error);
-  if (daddr.is_v4() && daddr.is_broadcast() && !s.opt.broadcast) return fail(Errno::kEACCES);
+  if (h.is_broadcast_address(daddr) && !s.opt.broadcast) return fail(Errno::kEACCES);
   s.saddr = src ? *src : rt.src;
   if (!s.addr_locked) s.rcv_saddr = s.family == kAfInet6 && s.saddr.is_v4() ? wire::IpAddr::v4_mapped(s.saddr) : s.saddr;
   s.daddr = daddr;
@@ -189,7 +189,14 @@ SysResult<std::size_t> udp_sendmsg(Host& h, Sock& s, std::span<const std::uint8_
   if (!s.rcv_saddr.is_unspecified()) src = wire_form(s.rcv_saddr);
   const OutRoute rt = ip_route_output(h, daddr, oif, src);
   if (rt.error != Errno::kOk) return fail(rt.error);
-  if (daddr.is_v4() && daddr.is_broadcast() && !s.opt.broadcast) return fail(Errno::kEACCES);
+  if (h.is_broadcast_address(daddr) && !s.opt.broadcast) return fail(Errno::kEACCES);
+  // sock_alloc_send_pskb: a pending error first (and consumed), then EPIPE after SHUT_WR.
+  if (s.err != Errno::kOk) {
+    const Errno e = s.err;
+    s.err = Errno::kOk;
+    return fail(e);
+  }
+  if (s.shutdown & kSendShutdown) return fail(Errno::kEPIPE);
   wire::UdpRepr u;
   u.src_port = s.num;
   u.dst_port = dport;
@@ -207,7 +214,9 @@ SysResult<std::size_t> udp_sendmsg(Host& h, Sock& s, std::span<const std::uint8_
   if (h.observed()) cause = "sendto(): " + std::to_string(data.size()) + " bytes";
   const wire::IpAddr sa = a.src, da = a.dst;
   auto r = ip_send(h, a, u.buffer_len(), [&](wire::MutBytes b) { u.emit(b, sa, da); }, std::move(cause));
-  if (!r) return fail(r.error());
+  // A full transmit queue is only reported with IP_RECVERR (measured: otherwise sendto()
+  // returns the length as if the datagram had gone).
+  if (!r && !(r.error() == Errno::kENOBUFS && !s.opt.recverr)) return fail(r.error());
   h.counters().inc(Mib::kUdpOutDatagrams);
   return data.size();
 }
@@ -250,7 +259,7 @@ void udp_rcv(Host& h, const IpMeta& m, wire::Bytes datagram) {
   if (!s) {
     h.counters().inc(Mib::kUdpNoPorts);
     h.frame_drop(m.frame, DropReason::kNoSocket, "no UDP socket on port " + std::to_string(u.dst_port));
-    if (!m.dst.is_broadcast() && !m.dst.is_multicast()) icmp_send_error(h, m, IcmpKind::kPortUnreachable, 0);
+    if (!h.is_broadcast_address(m.dst) && !m.dst.is_multicast()) icmp_send_error(h, m, IcmpKind::kPortUnreachable, 0);
     return;
   }
   const int rcvbuf = s->opt.rcvbuf ? s->opt.rcvbuf : h.personality().rmem_default;
