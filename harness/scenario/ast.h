@@ -195,6 +195,7 @@ struct TcpFlags {
   std::string text;        // as written
   std::uint8_t bits = 0;   // tcp_flag::k*
   bool ae = false;         // `A`
+  bool none = false;       // written `-`: no flag at all (bits == 0, !ae)
 };
 
 // `START:END(LEN)`: relative sequence numbers; LEN == END - START (checked).
@@ -272,10 +273,11 @@ struct ArpPattern {
 
 // `SRC > DST PACKET`. Which fields are set follows `kind`; a field left out is not checked.
 struct PacketPattern {
-  enum class Kind : std::uint8_t { kAny, kTcp, kUdp, kIcmp, kArp };
+  enum class Kind : std::uint8_t { kAny, kTcp, kUdp, kIcmp, kIcmpv6, kArp };
   Address src;
   Address dst;
   Kind kind = Kind::kAny;  // kAny: only in `drop next` (any packet between SRC and DST)
+  // kTcp: TcpPattern, kUdp: UdpPattern, kIcmp and kIcmpv6: IcmpPattern, kArp: ArpPattern.
   std::variant<std::monostate, TcpPattern, UdpPattern, IcmpPattern, ArpPattern> detail;
   SourceLoc loc;
 };

@@ -97,6 +97,12 @@ class Lexer {
   void reset(State s);
   // Back to `s` (the state before `t` was lexed), undoing `t`'s bracket-stack change.
   void give_back(State s, const Token& t);
+  // Moves to `s` without touching the bracket stack.
+  void seek(State s) {
+    pos_ = s.pos;
+    line_ = s.line;
+    col_ = s.col;
+  }
   std::size_t bracket_depth() const { return stack_.size(); }
 
   // Raw text from the current position to the end of the physical line (the newline is not

@@ -357,7 +357,7 @@ std::string format_flags(SymbolKind kind, std::int64_t value) {
     std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(rest));
     add(buf);
   }
-  if (out.empty()) out = "0";
+  if (out.empty()) return std::string(1, '0');
   return out;
 }
 
