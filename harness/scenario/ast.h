@@ -192,10 +192,10 @@ inline constexpr std::uint8_t kCwr = 0x80;
 
 // `S.`, `FP.`, `SEW`, `-` (no flags): letters F S R P U E W A and `.` for ACK, any order.
 struct TcpFlags {
-  std::string text;        // as written
-  std::uint8_t bits = 0;   // tcp_flag::k*
-  bool ae = false;         // `A`
-  bool none = false;       // written `-`: no flag at all (bits == 0, !ae)
+  std::string text;       // as written
+  std::uint8_t bits = 0;  // tcp_flag::k*
+  bool ae = false;        // `A`
+  bool none = false;      // written `-`: no flag at all (bits == 0, !ae)
 };
 
 // `START:END(LEN)`: relative sequence numbers; LEN == END - START (checked).
@@ -221,10 +221,10 @@ struct TcpOptionPattern {
     kOther,          // kind K [HEX]     (any kind number)
   };
   Kind kind = Kind::kNop;
-  std::uint8_t kind_number = 1;            // IANA kind (wire::tcp_opt::k*)
-  std::optional<std::uint32_t> value;      // mss, wscale
-  std::optional<std::uint32_t> ts_val;     // TS
-  std::optional<std::uint32_t> ts_ecr;     // TS
+  std::uint8_t kind_number = 1;                               // IANA kind (wire::tcp_opt::k*)
+  std::optional<std::uint32_t> value;                         // mss, wscale
+  std::optional<std::uint32_t> ts_val;                        // TS
+  std::optional<std::uint32_t> ts_ecr;                        // TS
   std::vector<std::pair<std::uint32_t, std::uint32_t>> sack;  // relative left:right edges
   // FO / FOEXP cookie, md5 digest, kOther data: nullopt when written `*`; empty for `FO`
   // alone (a cookie request) or a kind with no data.
@@ -234,10 +234,10 @@ struct TcpOptionPattern {
 
 struct TcpPattern {
   TcpFlags flags;
-  std::optional<SeqRange> seq;        // absent: not checked
-  std::optional<std::uint32_t> ack;   // `ack N`
-  std::optional<std::uint32_t> win;   // `win N` (the raw 16-bit field)
-  std::optional<std::uint32_t> urg;   // `urg N`
+  std::optional<SeqRange> seq;       // absent: not checked
+  std::optional<std::uint32_t> ack;  // `ack N`
+  std::optional<std::uint32_t> win;  // `win N` (the raw 16-bit field)
+  std::optional<std::uint32_t> urg;  // `urg N`
   enum class Options : std::uint8_t {
     kNone,  // no `<...>` written: the packet must carry no options
     kAny,   // `<...>`: options not checked
@@ -259,8 +259,8 @@ struct IcmpPattern {
   std::uint8_t type = 0;
   std::string code_name;  // as written; empty when omitted
   std::uint8_t code = 0;
-  std::optional<std::uint32_t> mtu;       // `mtu N` (frag_needed / packet_too_big)
-  std::optional<SeqRange> quoted_seq;     // `[S:E(L)]`: the quoted TCP segment's sequence range
+  std::optional<std::uint32_t> mtu;    // `mtu N` (frag_needed / packet_too_big)
+  std::optional<SeqRange> quoted_seq;  // `[S:E(L)]`: the quoted TCP segment's sequence range
 };
 
 // `arp who-has 10.0.0.2 [tell 10.0.0.1]`, `arp reply 10.0.0.2`.
@@ -308,10 +308,10 @@ struct LinkOptions {
 // `host NAME [ADDR/LEN ...] [personality NAME] [mtu N] [unprivileged]`
 struct HostDecl {
   std::string name;
-  std::vector<wire::IpPrefix> addresses;  // on the first interface, as written (host bits kept)
-  std::optional<std::string> personality; // else the scenario's, else "linux"
-  std::optional<int> mtu;                 // first interface's MTU
-  bool unprivileged = false;              // no CAP_NET_BIND_SERVICE
+  std::vector<wire::IpPrefix> addresses;   // on the first interface, as written (host bits kept)
+  std::optional<std::string> personality;  // else the scenario's, else "linux"
+  std::optional<int> mtu;                  // first interface's MTU
+  bool unprivileged = false;               // no CAP_NET_BIND_SERVICE
   SourceLoc loc;
 };
 
@@ -346,8 +346,8 @@ struct RouteDecl {
   enum class Type : std::uint8_t { kUnicast, kUnreachable, kProhibit, kBlackhole, kThrow };
   std::string host;
   Type type = Type::kUnicast;
-  wire::IpPrefix dest;            // `default` is 0.0.0.0/0 (or ::/0 when via/src is IPv6)
-  bool dest_default = false;      // written `default`
+  wire::IpPrefix dest;        // `default` is 0.0.0.0/0 (or ::/0 when via/src is IPv6)
+  bool dest_default = false;  // written `default`
   std::optional<wire::IpAddr> via;
   std::optional<std::string> dev;
   std::optional<wire::IpAddr> src;
@@ -404,8 +404,8 @@ struct PacketPolicyDecl {
   SourceLoc loc;
 };
 
-using Declaration = std::variant<HostDecl, LinkDecl, SegmentDecl, AttachDecl, RouteDecl,
-                                 SysctlDecl, FilterDecl, PacketPolicyDecl>;
+using Declaration = std::variant<HostDecl, LinkDecl, SegmentDecl, AttachDecl, RouteDecl, SysctlDecl,
+                                 FilterDecl, PacketPolicyDecl>;
 
 // ---------------------------------------------------------------------------------------
 // Events
@@ -418,10 +418,10 @@ struct Syscall {
   std::string thread = "main";
   std::string name;
   std::vector<Expr> args;
-  Expr result;                          // `*` (WildcardExpr) accepts anything
+  Expr result;                            // `*` (WildcardExpr) accepts anything
   std::optional<std::string> errno_name;  // canonical name ("EAGAIN" for EWOULDBLOCK too)
-  std::string errno_text;               // the parenthesised text after it, unchecked
-  std::optional<sim::Time> returns_at;  // `TIME...END`: a blocking call returning at END
+  std::string errno_text;                 // the parenthesised text after it, unchecked
+  std::optional<sim::Time> returns_at;    // `TIME...END`: a blocking call returning at END
   SourceLoc loc;
 };
 
@@ -435,7 +435,7 @@ struct ExpectPacket {
 // `inject SRC > DST raw "HEX"`: a packet built and sent from SRC's interface. Ports left out
 // mean the ports of the most recent connection between the two hosts.
 struct Inject {
-  PacketPattern packet;  // kind kAny when raw
+  PacketPattern packet;                          // kind kAny when raw
   std::optional<std::vector<std::uint8_t>> raw;  // an IP packet, as is (may be malformed)
   SourceLoc loc;
 };
@@ -479,8 +479,8 @@ struct DropNext {
 struct Signal {
   std::string host;
   std::string thread = "main";
-  std::string name;   // "SIGALRM"
-  int number = 0;     // Linux's (14)
+  std::string name;      // "SIGALRM"
+  int number = 0;        // Linux's (14)
   bool restart = false;  // SA_RESTART
   SourceLoc loc;
 };
@@ -493,7 +493,7 @@ struct Expect {
   enum class Kind : std::uint8_t { kFdState, kFdPoll, kCounter, kDrops };
   std::string host;
   Kind kind = Kind::kFdState;
-  std::int64_t fd = -1;       // kFdState, kFdPoll
+  std::int64_t fd = -1;  // kFdState, kFdPoll
   // kFdState: the state as written (stack::tcp_state_from_name accepts it); kCounter: the
   // counter (stack::mib_from_name); kDrops: the reason (stack::drop_reason_from_name).
   std::string name;
@@ -530,8 +530,8 @@ struct Event {
   sim::Time at;
   sim::Time latest;
   std::vector<RepeatBinding> repeat;
-  std::variant<Syscall, ExpectPacket, Inject, LinkChange, LinkUpDown, Partition, Heal,
-               DropNext, Signal, Expect, Note, End>
+  std::variant<Syscall, ExpectPacket, Inject, LinkChange, LinkUpDown, Partition, Heal, DropNext,
+               Signal, Expect, Note, End>
       body;
   SourceLoc loc;  // the line (its time prefix)
 };

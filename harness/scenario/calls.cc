@@ -20,8 +20,7 @@ constexpr CallInfo kCalls[] = {
     {"sendto", 4, 6, "sendto(FD, DATA, FLAGS, ADDR) | sendto(FD, BUF, N, FLAGS, ADDR[, LEN])"},
     {"read", 2, 3, "read(FD, N) | read(FD, BUF, N)"},
     {"recv", 3, 4, "recv(FD, N, FLAGS) | recv(FD, BUF, N, FLAGS)"},
-    {"recvfrom", 3, 6,
-     "recvfrom(FD, N, FLAGS[, FROM]) | recvfrom(FD, BUF, N, FLAGS, FROM[, LEN])"},
+    {"recvfrom", 3, 6, "recvfrom(FD, N, FLAGS[, FROM]) | recvfrom(FD, BUF, N, FLAGS, FROM[, LEN])"},
     {"getsockopt", 3, 5, "getsockopt(FD, LEVEL, NAME[, VALUE[, LEN]])"},
     {"setsockopt", 4, 5, "setsockopt(FD, LEVEL, NAME, VALUE[, LEN])"},
     {"getsockname", 1, 3, "getsockname(FD[, ADDR[, LEN]])"},
@@ -66,6 +65,8 @@ std::optional<CallInfo> find_call(std::string_view name) {
   return std::nullopt;
 }
 
-std::span<const CallInfo> call_table() { return kCalls; }
+std::span<const CallInfo> call_table() {
+  return kCalls;
+}
 
 }  // namespace synlab::harness

@@ -5,10 +5,18 @@
 namespace synlab::harness {
 namespace {
 
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_hex(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r';
+}
 
 // "'x'" for printable ASCII, "byte 0xNN" otherwise (a UTF-8 lead byte: the parser has checked
 // the text is valid UTF-8, so the character is shown whole by the caller's source line).
@@ -30,7 +38,14 @@ std::string describe_char(std::string_view text, std::size_t pos) {
 bool is_word_char(char c) {
   if (is_alpha(c) || is_digit(c)) return true;
   switch (c) {
-    case '.': case ':': case '%': case '+': case '~': case '*': case '/': case '-':
+    case '.':
+    case ':':
+    case '%':
+    case '+':
+    case '~':
+    case '*':
+    case '/':
+    case '-':
       return true;
     default:
       return false;
@@ -69,7 +84,8 @@ std::string Lexer::skip_space(int* err_line, int* err_col) {
     const char c = peek_char();
     if (is_blank(c)) {
       advance();
-    } else if (c == '\\' && (peek_char(1) == '\n' || (peek_char(1) == '\r' && peek_char(2) == '\n'))) {
+    } else if (c == '\\' &&
+               (peek_char(1) == '\n' || (peek_char(1) == '\r' && peek_char(2) == '\n'))) {
       advance(peek_char(1) == '\n' ? 2 : 3);
     } else if (c == '#' || (c == '/' && peek_char(1) == '/')) {
       while (!at_end() && peek_char() != '\n') advance();
@@ -114,8 +130,8 @@ Token Lexer::next() {
 
   auto push = [&](Tok kind) {
     if (stack_.size() >= kMaxBracketDepth) {
-      return error(start, "too many nested brackets (more than " +
-                              std::to_string(kMaxBracketDepth) + ")");
+      return error(start,
+                   "too many nested brackets (more than " + std::to_string(kMaxBracketDepth) + ")");
     }
     stack_.push_back(c);
     advance();
@@ -153,11 +169,14 @@ Token Lexer::next() {
     case ']':
       return close(Tok::kRBracket, '[');
     case '{': {
+      // A word that starts with {I} or {A..B}, or a struct. The probe must not record the
+      // range: lex_word() reads it again.
       std::string sub, err;
-      if (brace_piece(&sub, &err, true) > 0 || !err.empty()) {
-        if (!err.empty()) return error(start, err);
-        return lex_word(start);
-      }
+      const std::size_t recorded = ranges_.size();
+      const std::size_t n = brace_piece(&sub, &err);
+      ranges_.resize(recorded);
+      if (!err.empty()) return error(start, err);
+      if (n > 0) return lex_word(start);
       return push(Tok::kLBrace);
     }
     case '}':
@@ -198,7 +217,7 @@ const std::int64_t* Lexer::find_var(std::string_view name) const {
   return nullptr;
 }
 
-std::size_t Lexer::brace_piece(std::string* out, std::string* err, bool at_word_start) {
+std::size_t Lexer::brace_piece(std::string* out, std::string* err) {
   // {NAME}
   std::size_t j = pos_ + 1;
   if (j < text_.size() && is_alpha(text_[j])) {
@@ -267,7 +286,6 @@ std::size_t Lexer::brace_piece(std::string* out, std::string* err, bool at_word_
   while (s.size() < width) s.insert(s.begin(), '0');
   if (v < 0) s.insert(s.begin(), '-');
   *out += s;
-  (void)at_word_start;
   return len;
 }
 
@@ -303,7 +321,7 @@ Token Lexer::lex_word(const State& start) {
     const std::size_t stop = pos_ + n;
     while (pos_ < stop) {
       if (peek_char() == '{') {
-        const std::size_t m = brace_piece(&out, &err, false);
+        const std::size_t m = brace_piece(&out, &err);
         if (!err.empty()) return error(start, err);
         advance(m);
       } else {
@@ -320,11 +338,12 @@ Token Lexer::lex_word(const State& start) {
       advance();
     } else if (c == '{') {
       const State here = state();
-      const std::size_t m = brace_piece(&out, &err, out.empty());
+      const std::size_t m = brace_piece(&out, &err);
       if (!err.empty()) return error(here, err);
       if (m == 0) {
-        return error(here, "'{' inside a word must start a repeat variable like {I} or a "
-                           "group range like {1..5}");
+        return error(here,
+                     "'{' inside a word must start a repeat variable like {I} or a "
+                     "group range like {1..5}");
       }
       advance(m);
     } else {
@@ -354,12 +373,24 @@ Token Lexer::lex_string(const State& start) {
     const State esc = state();
     const char e = peek_char(1);
     switch (e) {
-      case '"': out += '"'; break;
-      case '\\': out += '\\'; break;
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case '0': out += '\0'; break;
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case '0':
+        out += '\0';
+        break;
       case 'x': {
         if (!is_hex(peek_char(2)) || !is_hex(peek_char(3))) {
           return error(esc, "'\\x' in a string needs two hex digits, like \\x0a");
@@ -389,7 +420,7 @@ std::string Lexer::rest_of_line() {
   while (!at_end() && peek_char() != '\n') {
     if (peek_char() == '{' && !vars_.empty()) {
       std::string sub, err;
-      const std::size_t m = brace_piece(&sub, &err, false);
+      const std::size_t m = brace_piece(&sub, &err);
       if (m > 0 && err.empty()) {
         out += sub;
         advance(m);

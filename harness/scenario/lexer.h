@@ -33,9 +33,9 @@ namespace synlab::harness {
 enum class Tok : std::uint8_t {
   kEof,
   kNewline,
-  kError,      // text is the message
+  kError,  // text is the message
   kWord,
-  kString,     // text holds the decoded bytes
+  kString,  // text holds the decoded bytes
   kLParen,
   kRParen,
   kLBracket,
@@ -72,8 +72,8 @@ struct Token {
 struct RangeUse {
   int line = 0;
   int col = 0;
-  std::string text;         // "{1..5}"
-  std::int64_t count = 0;   // number of values
+  std::string text;        // "{1..5}"
+  std::int64_t count = 0;  // number of values
 };
 
 class Lexer {
@@ -139,7 +139,7 @@ class Lexer {
   Token lex_string(const State& start);
   // At `{`: the length of a `{NAME}` or `{A..B}` piece, or 0. Appends the substitution to
   // `out` or sets `err`.
-  std::size_t brace_piece(std::string* out, std::string* err, bool at_word_start);
+  std::size_t brace_piece(std::string* out, std::string* err);
   // At `[`: the length of a bracketed IPv6 literal (at least two colons before `]`), or 0.
   std::size_t ipv6_bracket_len() const;
   const std::int64_t* find_var(std::string_view name) const;

@@ -58,15 +58,23 @@ struct Failure {
   std::string message;
 };
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool is_hex(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 int hex_value(char c) {
   if (is_digit(c)) return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return c - 'A' + 10;
 }
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
 bool ends_with(std::string_view s, std::string_view p) {
   return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
 }
@@ -82,39 +90,66 @@ std::string quote(std::string_view s) {
 
 std::string describe(const Token& t) {
   switch (t.kind) {
-    case Tok::kEof: return "end of file";
-    case Tok::kNewline: return "end of line";
-    case Tok::kError: return t.text;
-    case Tok::kWord: return quote(t.text);
-    case Tok::kString: return "a string";
-    case Tok::kLParen: return "'('";
-    case Tok::kRParen: return "')'";
-    case Tok::kLBracket: return "'['";
-    case Tok::kRBracket: return "']'";
-    case Tok::kLBrace: return "'{'";
-    case Tok::kRBrace: return "'}'";
-    case Tok::kLAngle: return "'<'";
-    case Tok::kRAngle: return "'>'";
-    case Tok::kLess: return "'<'";
-    case Tok::kGreater: return "'>'";
-    case Tok::kLessEq: return "'<='";
-    case Tok::kGreaterEq: return "'>='";
-    case Tok::kEqEq: return "'=='";
-    case Tok::kNotEq: return "'!='";
-    case Tok::kEq: return "'='";
-    case Tok::kComma: return "','";
-    case Tok::kPipe: return "'|'";
+    case Tok::kEof:
+      return "end of file";
+    case Tok::kNewline:
+      return "end of line";
+    case Tok::kError:
+      return t.text;
+    case Tok::kWord:
+      return quote(t.text);
+    case Tok::kString:
+      return "a string";
+    case Tok::kLParen:
+      return "'('";
+    case Tok::kRParen:
+      return "')'";
+    case Tok::kLBracket:
+      return "'['";
+    case Tok::kRBracket:
+      return "']'";
+    case Tok::kLBrace:
+      return "'{'";
+    case Tok::kRBrace:
+      return "'}'";
+    case Tok::kLAngle:
+      return "'<'";
+    case Tok::kRAngle:
+      return "'>'";
+    case Tok::kLess:
+      return "'<'";
+    case Tok::kGreater:
+      return "'>'";
+    case Tok::kLessEq:
+      return "'<='";
+    case Tok::kGreaterEq:
+      return "'>='";
+    case Tok::kEqEq:
+      return "'=='";
+    case Tok::kNotEq:
+      return "'!='";
+    case Tok::kEq:
+      return "'='";
+    case Tok::kComma:
+      return "','";
+    case Tok::kPipe:
+      return "'|'";
   }
   return "a token";
 }
 
 std::string_view closer_text(Tok k) {
   switch (k) {
-    case Tok::kRParen: return "')' to close '('";
-    case Tok::kRBracket: return "']' to close '['";
-    case Tok::kRBrace: return "'}' to close '{'";
-    case Tok::kRAngle: return "'>' to close '<'";
-    default: return "a closing bracket";
+    case Tok::kRParen:
+      return "')' to close '('";
+    case Tok::kRBracket:
+      return "']' to close '['";
+    case Tok::kRBrace:
+      return "'}' to close '{'";
+    case Tok::kRAngle:
+      return "'>' to close '<'";
+    default:
+      return "a closing bracket";
   }
 }
 
@@ -135,7 +170,9 @@ std::string format_time(std::int64_t ns) {
   }
   return buf;
 }
-std::string format_time(Time t) { return format_time(t.ns()); }
+std::string format_time(Time t) {
+  return format_time(t.ns());
+}
 
 std::string format_bytes(std::size_t n) {
   if (n >= (1u << 20) && n % (1u << 20) == 0) return std::to_string(n >> 20) + " MiB";
@@ -160,23 +197,22 @@ bool looks_like_symbol(std::string_view s) {
                      [](char c) { return (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_'; });
 }
 
-constexpr std::string_view kHeaderKeys[] = {"title:", "about:", "seed:", "personality:",
-                                            "tags:", "expect-failure:"};
+constexpr std::string_view kHeaderKeys[] = {
+    "title:", "about:", "seed:", "personality:", "tags:", "expect-failure:"};
 constexpr std::string_view kDeclKeywords[] = {"host",  "link",   "segment", "attach",
                                               "route", "sysctl", "filter",  "packets"};
-constexpr std::string_view kEventKeywords[] = {"link",   "partition", "heal",   "drop",
-                                               "signal", "inject",    "expect", "note",
-                                               "end",    "repeat"};
-constexpr std::string_view kLinkOptions[] = {"delay",   "jitter", "rate",    "loss",
+constexpr std::string_view kEventKeywords[] = {"link",   "partition", "heal", "drop", "signal",
+                                               "inject", "expect",    "note", "end",  "repeat"};
+constexpr std::string_view kLinkOptions[] = {"delay",     "jitter",  "rate",    "loss",
                                              "duplicate", "reorder", "corrupt", "mtu"};
 // Words a host cannot be called: keywords that could stand where a host name stands.
 constexpr std::string_view kReserved[] = {
-    "host",  "link",  "segment", "attach", "route",  "sysctl",    "filter", "packets",
-    "partition", "heal", "drop", "signal", "inject", "expect", "note",    "end",
-    "repeat", "delay", "jitter",  "rate",   "loss",   "duplicate", "reorder", "gap",
-    "corrupt", "mtu", "on", "default", "next", "raw", "every"};
-constexpr std::string_view kTcpOptionNames[] = {"mss", "sackOK", "TS", "nop", "wscale", "sack",
-                                                "eol", "FO", "FOEXP", "md5", "kind"};
+    "host",      "link",  "segment", "attach",  "route",  "sysctl",    "filter",  "packets",
+    "partition", "heal",  "drop",    "signal",  "inject", "expect",    "note",    "end",
+    "repeat",    "delay", "jitter",  "rate",    "loss",   "duplicate", "reorder", "gap",
+    "corrupt",   "mtu",   "on",      "default", "next",   "raw",       "every"};
+constexpr std::string_view kTcpOptionNames[] = {"mss", "sackOK", "TS",    "nop", "wscale", "sack",
+                                                "eol", "FO",     "FOEXP", "md5", "kind"};
 
 template <std::size_t N>
 bool contains(const std::string_view (&list)[N], std::string_view w) {
@@ -206,7 +242,8 @@ NumErr parse_fixed(std::string_view s, int frac_digits, std::uint64_t* out) {
   bool any = false, overflow = false, precision = false;
   std::size_t i = 0;
   auto push = [&](int d) {
-    if (__builtin_mul_overflow(v, 10u, &v) || __builtin_add_overflow(v, static_cast<unsigned>(d), &v)) {
+    if (__builtin_mul_overflow(v, 10u, &v) ||
+        __builtin_add_overflow(v, static_cast<unsigned>(d), &v)) {
       overflow = true;
     }
   };
@@ -289,8 +326,12 @@ class Parser {
   SourceLoc loc(int line, int col) const { return SourceLoc{file_, line, col}; }
   SourceLoc loc(const Token& t) const { return loc(t.line, t.col); }
   [[noreturn]] void fail(int line, int col, std::string message) const;
-  [[noreturn]] void fail(const Token& t, std::string message) const { fail(t.line, t.col, std::move(message)); }
-  [[noreturn]] void fail(const SourceLoc& l, std::string message) const { fail(l.line, l.col, std::move(message)); }
+  [[noreturn]] void fail(const Token& t, std::string message) const {
+    fail(t.line, t.col, std::move(message));
+  }
+  [[noreturn]] void fail(const SourceLoc& l, std::string message) const {
+    fail(l.line, l.col, std::move(message));
+  }
   void check_text();
 
   // --- Tokens
@@ -387,7 +428,8 @@ class Parser {
   SeqRange parse_seq(const Token& t);
   void parse_tcp_options(TcpPattern& tcp, PacketMode mode);
   TcpOptionPattern parse_tcp_option(PacketMode mode);
-  std::optional<std::uint32_t> option_value(std::uint32_t max, PacketMode mode, std::string_view what);
+  std::optional<std::uint32_t> option_value(std::uint32_t max, PacketMode mode,
+                                            std::string_view what);
   std::optional<std::vector<std::uint8_t>> option_data(PacketMode mode, std::string_view what);
   IcmpPattern parse_icmp(bool v6, PacketMode mode);
   ArpPattern parse_arp();
@@ -395,7 +437,7 @@ class Parser {
   // --- Expressions
   Expr parse_expr(int depth);
   Expr parse_term(int depth);
-  Expr word_expr(const Token& w, int depth);
+  Expr word_expr(const Token& w);
   Expr raw_addr(const Token& w);
   Address parse_address(const Token& w, bool allow_any_host, bool allow_any_port);
   PortSpec parse_port(std::string_view s, bool allow_any, const Token& w);
@@ -441,7 +483,6 @@ class Parser {
   std::set<std::pair<std::string, std::string>> attached_;
 
   Time base_;
-  Time max_at_;
   bool have_event_ = false;
   bool seen_event_ = false;
   std::optional<SourceLoc> end_loc_;
@@ -461,7 +502,8 @@ class Parser {
 void Parser::fail(int line, int col, std::string message) const {
   if (!bindings_.empty()) {
     message += " (in repeat";
-    for (const RepeatBinding& b : bindings_) message += " " + b.name + "=" + std::to_string(b.value);
+    for (const RepeatBinding& b : bindings_)
+      message += " " + b.name + "=" + std::to_string(b.value);
     message += ")";
   }
   throw Failure{line, col, std::move(message)};
@@ -490,7 +532,8 @@ void Parser::check_text() {
       continue;
     }
     if (c < 0x80) {
-      if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) bad(c, "binary data: byte 0x%02x is not text");
+      if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+        bad(c, "binary data: byte 0x%02x is not text");
       ++col;
       ++i;
       continue;
@@ -513,10 +556,12 @@ void Parser::check_text() {
       bad(c, "invalid UTF-8: byte 0x%02x cannot start a character");
     }
     for (std::size_t k = 1; k < n; ++k) {
-      if (i + k >= text_.size()) bad(c, "invalid UTF-8: the text ends inside the character that byte 0x%02x starts");
+      if (i + k >= text_.size())
+        bad(c, "invalid UTF-8: the text ends inside the character that byte 0x%02x starts");
       const auto b = static_cast<unsigned char>(text_[i + k]);
       const unsigned char l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xbf;
-      if (b < l || b > h) bad(c, "invalid UTF-8: the character that byte 0x%02x starts is malformed");
+      if (b < l || b > h)
+        bad(c, "invalid UTF-8: the character that byte 0x%02x starts is malformed");
     }
     i += n;
     ++col;
@@ -548,10 +593,12 @@ void Parser::parse_top_line() {
   if (auto key = header_key(w)) return parse_header(*key);
   if (contains(kDeclKeywords, w)) return parse_declaration();
   if (w == "repeat") return parse_repeat(std::nullopt, {});
-  if (w == "end") fail(t, "'end' without 'repeat' (to end the scenario at a time, write it: '5 end')");
+  if (w == "end")
+    fail(t, "'end' without 'repeat' (to end the scenario at a time, write it: '5 end')");
   if (looks_like_time(w)) return parse_event_line();
   if (w.find(':') != std::string::npos) {
-    fail(t, "expected a time before " + quote(w) + " (every event starts with one, like 0 or +0.1)");
+    fail(t,
+         "expected a time before " + quote(w) + " (every event starts with one, like 0 or +0.1)");
   }
   std::vector<std::string_view> words(std::begin(kDeclKeywords), std::end(kDeclKeywords));
   for (std::string_view k : kHeaderKeys) words.push_back(k.substr(0, k.size() - 1));
@@ -564,7 +611,8 @@ void Parser::parse_top_line() {
 void Parser::parse_header(std::string_view key) {
   const Token t = cur_;
   const std::string name(key.substr(0, key.size() - 1));
-  if (seen_event_) fail(t, "header lines ('" + std::string(key) + "' ...) must come before the first event");
+  if (seen_event_)
+    fail(t, "header lines ('" + std::string(key) + "' ...) must come before the first event");
   // The text after the key, raw: comments are part of it.
   lex_.reset({t.offset + key.size(), t.line, t.col + static_cast<int>(key.size())});
   const std::string text = lex_.rest_of_line();
@@ -601,21 +649,26 @@ void Parser::parse_header(std::string_view key) {
     } else {
       ok = parse_fixed(text, 0, &v) == NumErr::kOk && text.find('.') == std::string::npos;
     }
-    if (!ok) fail(t.line, text_col, "bad seed " + quote(text) + " (a number from 0 to 18446744073709551615)");
+    if (!ok)
+      fail(t.line, text_col,
+           "bad seed " + quote(text) + " (a number from 0 to 18446744073709551615)");
     sc_.seed = v;
   } else if (name == "personality") {
     single();
     if (!stack::make_personality(text)) {
       std::string names;
-      for (auto n : stack::personality_names()) names += (names.empty() ? "" : ", ") + std::string(n);
-      fail(t.line, text_col, "unknown personality " + quote(text) + " (personalities: " + names + ")");
+      for (auto n : stack::personality_names())
+        names += (names.empty() ? "" : ", ") + std::string(n);
+      fail(t.line, text_col,
+           "unknown personality " + quote(text) + " (personalities: " + names + ")");
     }
     sc_.personality = text;
   } else if (name == "tags") {
     std::istringstream in(text);
     std::string tag;
     while (in >> tag) {
-      if (sc_.tags.size() == kMaxTags) fail(t, "too many tags (more than " + std::to_string(kMaxTags) + ")");
+      if (sc_.tags.size() == kMaxTags)
+        fail(t, "too many tags (more than " + std::to_string(kMaxTags) + ")");
       sc_.tags.push_back(tag);
     }
   } else {  // expect-failure
@@ -636,16 +689,17 @@ void Parser::parse_declaration() {
   const std::int64_t count = ranges[0].count;
   for (const RangeUse& r : ranges) {
     if (r.count != count) {
-      fail(r.line, r.col, "the group ranges on one line must have the same length: " + ranges[0].text +
-                              " has " + std::to_string(count) + " values, " + r.text + " has " +
-                              std::to_string(r.count));
+      fail(r.line, r.col,
+           "the group ranges on one line must have the same length: " + ranges[0].text + " has " +
+               std::to_string(count) + " values, " + r.text + " has " + std::to_string(r.count));
     }
   }
   // Re-reading the line once per value is bounded like repeat's re-reading.
   const std::size_t line_bytes = cur_.offset >= start.pos ? cur_.offset - start.pos + 1 : 1;
   if (static_cast<std::uint64_t>(count - 1) * line_bytes > limits_.max_repeat_text - repeat_text_) {
-    fail(ranges[0].line, ranges[0].col, "group range " + ranges[0].text + " expands to too much text (more than " +
-                                            format_bytes(limits_.max_repeat_text) + ")");
+    fail(ranges[0].line, ranges[0].col,
+         "group range " + ranges[0].text + " expands to too much text (more than " +
+             format_bytes(limits_.max_repeat_text) + ")");
   }
   repeat_text_ += static_cast<std::size_t>(count - 1) * line_bytes;
   for (std::int64_t k = 1; k < count; ++k) {
@@ -691,7 +745,8 @@ std::string Parser::host_list() const {
   for (std::size_t i = 0; i < host_order_.size() && i < kShow; ++i) {
     s += (i ? ", " : "") + host_order_[i];
   }
-  if (host_order_.size() > kShow) s += ", and " + std::to_string(host_order_.size() - kShow) + " more";
+  if (host_order_.size() > kShow)
+    s += ", and " + std::to_string(host_order_.size() - kShow) + " more";
   return s;
 }
 
@@ -712,7 +767,8 @@ void Parser::require_link(const Token& t) const {
   const std::string hint = did_you_mean(t.text, names);
   if (!hint.empty()) fail(t, "unknown link " + quote(t.text) + hint);
   fail(t, "unknown link " + quote(t.text) +
-              (names.empty() ? std::string(" (no link or segment is declared yet)") : " (links: " + list + ")"));
+              (names.empty() ? std::string(" (no link or segment is declared yet)")
+                             : " (links: " + list + ")"));
 }
 
 void Parser::new_host_name(const Token& t) {
@@ -729,7 +785,8 @@ void Parser::new_host_name(const Token& t) {
 
 void Parser::new_link_name(const Token& t, const std::string& name) {
   if (!valid_name(name)) {
-    fail(t, "bad link name " + quote(name) + " (a letter or '_', then letters, digits, '_' or '-')");
+    fail(t,
+         "bad link name " + quote(name) + " (a letter or '_', then letters, digits, '_' or '-')");
   }
   if (auto it = links_.find(name); it != links_.end()) {
     fail(t, "a link or segment named " + quote(name) + " is already declared at " +
@@ -757,7 +814,8 @@ std::pair<std::string, std::string> Parser::host_thread(const Token& t, std::str
   require_host(host, t);
   if (!valid_name(thread)) {
     fail(t.line, t.col + static_cast<int>(dot) + 1,
-         "bad thread name " + quote(thread) + " (a letter or '_', then letters, digits, '_' or '-')");
+         "bad thread name " + quote(thread) +
+             " (a letter or '_', then letters, digits, '_' or '-')");
   }
   return {host, thread};
 }
@@ -767,10 +825,13 @@ std::pair<std::string, std::string> Parser::host_thread(const Token& t, std::str
 std::int64_t Parser::int_value(const Token& t, std::string_view what) {
   std::int64_t v = 0;
   switch (parse_int(t.text, &v)) {
-    case NumErr::kOk: return v;
-    case NumErr::kOverflow: fail(t, "number " + quote(t.text) + " is out of range");
+    case NumErr::kOk:
+      return v;
+    case NumErr::kOverflow:
+      fail(t, "number " + quote(t.text) + " is out of range");
     case NumErr::kBad:
-    case NumErr::kPrecision: break;
+    case NumErr::kPrecision:
+      break;
   }
   fail(t, "expected " + std::string(what) + ", got " + quote(t.text));
 }
@@ -778,16 +839,19 @@ std::int64_t Parser::int_value(const Token& t, std::string_view what) {
 std::uint64_t Parser::uint_value(const Token& t, std::uint64_t max, std::string_view what) {
   std::int64_t v = 0;
   const NumErr e = parse_int(t.text, &v);
-  if (e == NumErr::kOk && v >= 0 && static_cast<std::uint64_t>(v) <= max) return static_cast<std::uint64_t>(v);
+  if (e == NumErr::kOk && v >= 0 && static_cast<std::uint64_t>(v) <= max)
+    return static_cast<std::uint64_t>(v);
   if (e == NumErr::kBad) fail(t, "expected " + std::string(what) + ", got " + quote(t.text));
-  fail(t, std::string(what) + " " + quote(t.text) + " is out of range (0 to " + std::to_string(max) + ")");
+  fail(t, std::string(what) + " " + quote(t.text) + " is out of range (0 to " +
+              std::to_string(max) + ")");
 }
 
 Duration Parser::duration_value(const Token& t, std::string_view what, bool bare_seconds) {
   const std::string& s = t.text;
   std::size_t k = 0;
   while (k < s.size() && (is_digit(s[k]) || s[k] == '.')) ++k;
-  const std::string_view num = std::string_view(s).substr(0, k), unit = std::string_view(s).substr(k);
+  const std::string_view num = std::string_view(s).substr(0, k),
+                         unit = std::string_view(s).substr(k);
   int digits = 9;
   if (unit.empty()) {
     if (!bare_seconds && num != "0") {
@@ -804,7 +868,8 @@ Duration Parser::duration_value(const Token& t, std::string_view what, bool bare
     digits = 0;
   } else {
     if (!s.empty() && s[0] == '-') fail(t, std::string(what) + " cannot be negative");
-    fail(t, "bad " + std::string(what) + " " + quote(s) + " (a number with a unit: ns, us, ms or s)");
+    fail(t,
+         "bad " + std::string(what) + " " + quote(s) + " (a number with a unit: ns, us, ms or s)");
   }
   std::uint64_t ns = 0;
   switch (parse_fixed(num, digits, &ns)) {
@@ -841,7 +906,8 @@ std::uint64_t Parser::rate_value(const Token& t) {
   const std::string& s = t.text;
   std::size_t k = 0;
   while (k < s.size() && (is_digit(s[k]) || s[k] == '.')) ++k;
-  const std::string_view num = std::string_view(s).substr(0, k), unit = std::string_view(s).substr(k);
+  const std::string_view num = std::string_view(s).substr(0, k),
+                         unit = std::string_view(s).substr(k);
   int digits = -1;
   if (unit == "bit") digits = 0;
   if (unit == "kbit" || unit == "Kbit") digits = 3;
@@ -850,10 +916,14 @@ std::uint64_t Parser::rate_value(const Token& t) {
   if (digits < 0) fail(t, "bad rate " + quote(s) + " (bits per second: 500kbit, 10Mbit, 1Gbit)");
   std::uint64_t v = 0;
   switch (parse_fixed(num, digits, &v)) {
-    case NumErr::kOk: return v;
-    case NumErr::kPrecision: fail(t, "rate " + quote(s) + " is not a whole number of bits per second");
-    case NumErr::kOverflow: fail(t, "rate " + quote(s) + " is too large");
-    case NumErr::kBad: break;
+    case NumErr::kOk:
+      return v;
+    case NumErr::kPrecision:
+      fail(t, "rate " + quote(s) + " is not a whole number of bits per second");
+    case NumErr::kOverflow:
+      fail(t, "rate " + quote(s) + " is too large");
+    case NumErr::kBad:
+      break;
   }
   fail(t, "bad rate " + quote(s) + " (bits per second: 500kbit, 10Mbit, 1Gbit)");
 }
@@ -865,7 +935,8 @@ IpPrefix Parser::prefix_value(const Token& t, bool need_len) {
     auto a = IpAddr::parse(s);
     if (!a) fail(t, "bad address " + quote(s));
     if (need_len) {
-      fail(t, "address " + quote(s) + " needs a prefix length, like " + s + (a->is_v4() ? "/24" : "/64"));
+      fail(t, "address " + quote(s) + " needs a prefix length, like " + s +
+                  (a->is_v4() ? "/24" : "/64"));
     }
     return IpPrefix{*a, static_cast<std::uint8_t>(a->is_v4() ? 32 : 128)};
   }
@@ -885,13 +956,16 @@ IpAddr Parser::ip_value(const Token& t, std::string_view what) {
   return *a;
 }
 
-std::vector<std::uint8_t> Parser::hex_bytes(const Token& t, std::string_view s, std::string_view what) {
+std::vector<std::uint8_t> Parser::hex_bytes(const Token& t, std::string_view s,
+                                            std::string_view what) {
   std::vector<std::uint8_t> out;
   int half = -1;
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     if (c == ' ' || c == '\t' || c == '\n') {
-      if (half >= 0) fail(t.line, t.col + 1 + static_cast<int>(i), "odd number of hex digits in " + std::string(what));
+      if (half >= 0)
+        fail(t.line, t.col + 1 + static_cast<int>(i),
+             "odd number of hex digits in " + std::string(what));
       continue;
     }
     if (!is_hex(c)) {
@@ -923,7 +997,8 @@ void Parser::parse_host() {
   while (!at_eol()) {
     if (!at(Tok::kWord)) {
       fail(cur_, "unexpected " + describe(cur_) +
-                     " in a host declaration (expected ADDRESS/LEN, personality NAME, mtu N or unprivileged)");
+                     " in a host declaration (expected ADDRESS/LEN, personality NAME, mtu N or "
+                     "unprivileged)");
     }
     const Token w = take();
     if (w.text == "personality") {
@@ -931,7 +1006,8 @@ void Parser::parse_host() {
       const Token p = take_word("a personality name");
       if (!stack::make_personality(p.text)) {
         std::string names;
-        for (auto n : stack::personality_names()) names += (names.empty() ? "" : ", ") + std::string(n);
+        for (auto n : stack::personality_names())
+          names += (names.empty() ? "" : ", ") + std::string(n);
         fail(p, "unknown personality " + quote(p.text) + " (personalities: " + names + ")");
       }
       h.personality = p.text;
@@ -949,7 +1025,8 @@ void Parser::parse_host() {
       h.addresses.push_back(p);
     } else {
       const std::string_view opts[] = {"personality", "mtu", "unprivileged"};
-      fail(w, "unexpected " + quote(w.text) + " in a host declaration" + did_you_mean(w.text, opts) +
+      fail(w, "unexpected " + quote(w.text) + " in a host declaration" +
+                  did_you_mean(w.text, opts) +
                   (did_you_mean(w.text, opts).empty()
                        ? " (expected ADDRESS/LEN, personality NAME, mtu N or unprivileged)"
                        : ""));
@@ -964,8 +1041,9 @@ LinkOptions Parser::parse_link_options(bool required) {
   LinkOptions o;
   std::set<std::string> seen;
   if (required && at_eol()) {
-    fail(cur_, "expected 'down', 'up' or link options (delay D, jitter D, rate R, loss P, duplicate P, "
-               "reorder P, corrupt P, mtu N)");
+    fail(cur_,
+         "expected 'down', 'up' or link options (delay D, jitter D, rate R, loss P, duplicate P, "
+         "reorder P, corrupt P, mtu N)");
   }
   while (!at_eol()) {
     if (!at(Tok::kWord)) fail(cur_, "expected a link option, got " + describe(cur_));
@@ -975,14 +1053,16 @@ LinkOptions Parser::parse_link_options(bool required) {
     if (!contains(kLinkOptions, k)) {
       const std::string hint = did_you_mean(k, kLinkOptions);
       fail(w, "unknown link option " + quote(k) +
-                  (hint.empty() ? " (delay, jitter, rate, loss, duplicate, reorder, corrupt, mtu)" : hint));
+                  (hint.empty() ? " (delay, jitter, rate, loss, duplicate, reorder, corrupt, mtu)"
+                                : hint));
     }
     once(seen, w);
     if (k == "delay") o.delay = duration_value(take_word("a delay, like 10ms"), "delay", false);
     if (k == "jitter") o.jitter = duration_value(take_word("a jitter, like 1ms"), "jitter", false);
     if (k == "rate") o.rate_bps = rate_value(take_word("a rate, like 10Mbit"));
     if (k == "loss") o.loss = percent_value(take_word("a percentage, like 1%"), "loss");
-    if (k == "duplicate") o.duplicate = percent_value(take_word("a percentage, like 1%"), "duplicate");
+    if (k == "duplicate")
+      o.duplicate = percent_value(take_word("a percentage, like 1%"), "duplicate");
     if (k == "corrupt") o.corrupt = percent_value(take_word("a percentage, like 1%"), "corrupt");
     if (k == "reorder") {
       o.reorder = percent_value(take_word("a percentage, like 1%"), "reorder");
@@ -1003,7 +1083,8 @@ LinkOptions Parser::parse_link_options(bool required) {
 void Parser::parse_link() {
   const Token kw = take();
   std::vector<Token> names;
-  while (at(Tok::kWord) && !contains(kLinkOptions, cur_.text) && names.size() < 3) names.push_back(take());
+  while (at(Tok::kWord) && !contains(kLinkOptions, cur_.text) && names.size() < 3)
+    names.push_back(take());
   if (names.size() < 2) {
     fail(names.empty() ? cur_ : names.back(), "a link joins two hosts: link [NAME] A B [options]");
   }
@@ -1092,12 +1173,14 @@ void Parser::parse_route() {
       dest = take_word("a destination (PREFIX or default)");
     }
   }
+  Token via_tok, src_tok;
   std::set<std::string> seen;
   while (!at_eol()) {
     const Token w = take_word("'via', 'dev', 'src' or 'metric'");
     once(seen, w);
     if (w.text == "metric") {
-      r.metric = static_cast<std::uint32_t>(uint_value(take_word("a metric"), 0xffffffffu, "metric"));
+      r.metric =
+          static_cast<std::uint32_t>(uint_value(take_word("a metric"), 0xffffffffu, "metric"));
       continue;
     }
     if (w.text != "via" && w.text != "dev" && w.text != "src") {
@@ -1110,8 +1193,14 @@ void Parser::parse_route() {
                   std::string(kTypes[static_cast<int>(r.type) - 1].first) + "'");
     }
     const Token v = take_word(w.text == "dev" ? "an interface name, like eth0" : "an address");
-    if (w.text == "via") r.via = ip_value(v, "gateway");
-    if (w.text == "src") r.src = ip_value(v, "source address");
+    if (w.text == "via") {
+      r.via = ip_value(v, "gateway");
+      via_tok = v;
+    }
+    if (w.text == "src") {
+      r.src = ip_value(v, "source address");
+      src_tok = v;
+    }
     if (w.text == "dev") {
       if (!valid_name(v.text)) fail(v, "bad interface name " + quote(v.text));
       r.dev = v.text;
@@ -1125,8 +1214,10 @@ void Parser::parse_route() {
     r.dest = prefix_value(dest, false);
   }
   const auto family = r.dest.addr.family();
-  if (r.via && r.via->family() != family) fail(host, "the gateway and the destination are of different IP versions");
-  if (r.src && r.src->family() != family) fail(host, "the source address and the destination are of different IP versions");
+  if (r.via && r.via->family() != family)
+    fail(via_tok, "the gateway and the destination are of different IP versions");
+  if (r.src && r.src->family() != family)
+    fail(src_tok, "the source address and the destination are of different IP versions");
   if (r.type == RouteDecl::Type::kUnicast && !r.via && !r.dev) {
     fail(dest, "a route needs 'via GATEWAY' or 'dev IFNAME'");
   }
@@ -1144,7 +1235,8 @@ void Parser::parse_sysctl() {
   const Token first = cur_;
   std::string value;
   while (!at_eol()) {
-    if (!at(Tok::kWord) && !at(Tok::kString)) fail(cur_, "unexpected " + describe(cur_) + " in the sysctl value");
+    if (!at(Tok::kWord) && !at(Tok::kString))
+      fail(cur_, "unexpected " + describe(cur_) + " in the sysctl value");
     value += (value.empty() ? "" : " ") + take().text;
   }
   stack::Personality p = stack::linux_6_18();
@@ -1194,8 +1286,8 @@ void Parser::parse_filter() {
     const std::string& k = w.text;
     if (k == "tcp" || k == "udp" || k == "icmp" || k == "icmpv6") {
       once(seen, w, "protocol");
-      f.protocol = k == "tcp" ? FilterDecl::Protocol::kTcp
-                   : k == "udp" ? FilterDecl::Protocol::kUdp
+      f.protocol = k == "tcp"    ? FilterDecl::Protocol::kTcp
+                   : k == "udp"  ? FilterDecl::Protocol::kUdp
                    : k == "icmp" ? FilterDecl::Protocol::kIcmp
                                  : FilterDecl::Protocol::kIcmpv6;
     } else if (k == "src" || k == "dst") {
@@ -1225,7 +1317,8 @@ void Parser::parse_filter() {
         mask.col += static_cast<int>(slash) + 1;
         f.tcp_flags_mask = parse_flags(mask).bits;
         if ((*f.tcp_flags_value & ~f.tcp_flags_mask) != 0) {
-          fail(ft, "the flags " + quote(value.text) + " are not all in the mask " + quote(mask.text));
+          fail(ft,
+               "the flags " + quote(value.text) + " are not all in the mask " + quote(mask.text));
         }
       }
     } else if (k == "drop" || k == "accept") {
@@ -1238,7 +1331,8 @@ void Parser::parse_filter() {
         take();
         const Token how = take_word("tcp-reset, icmp TYPE [CODE] or icmpv6 TYPE [CODE]");
         if (how.text == "tcp-reset") {
-          if (f.protocol != FilterDecl::Protocol::kTcp) fail(how, "'with tcp-reset' needs 'tcp' in the rule");
+          if (f.protocol != FilterDecl::Protocol::kTcp)
+            fail(how, "'with tcp-reset' needs 'tcp' in the rule");
           f.reject_with = FilterDecl::RejectWith::kTcpReset;
         } else if (how.text == "icmp" || how.text == "icmpv6") {
           const IcmpPattern ic = parse_icmp(how.text == "icmpv6", PacketMode::kInject);
@@ -1246,11 +1340,12 @@ void Parser::parse_filter() {
           f.icmp_type = ic.type;
           f.icmp_code = ic.code;
         } else {
-          fail(how, "expected tcp-reset, icmp TYPE [CODE] or icmpv6 TYPE [CODE], got " + quote(how.text));
+          fail(how, "expected tcp-reset, icmp TYPE [CODE] or icmpv6 TYPE [CODE], got " +
+                        quote(how.text));
         }
       }
     } else {
-      const std::string_view words[] = {"tcp", "udp",   "icmp", "icmpv6", "src",    "dst",
+      const std::string_view words[] = {"tcp",   "udp",   "icmp",  "icmpv6", "src",    "dst",
                                         "sport", "dport", "flags", "drop",   "reject", "accept"};
       fail(w, "unexpected " + quote(k) + " in a filter rule" + did_you_mean(k, words));
     }
@@ -1283,7 +1378,8 @@ void Parser::parse_packets() {
     }
   };
   hosts(&p.from);
-  if (!at(Tok::kGreater)) fail(cur_, "expected '>' (packets ignore FROM > TO [kind]), got " + describe(cur_));
+  if (!at(Tok::kGreater))
+    fail(cur_, "expected '>' (packets ignore FROM > TO [kind]), got " + describe(cur_));
   take();
   hosts(&p.to);
   if (!at_eol()) {
@@ -1299,7 +1395,8 @@ void Parser::parse_packets() {
         found = true;
       }
     }
-    if (!found) fail(k, "unknown packet kind " + quote(k.text) + " (arp, ndp, tcp, udp, icmp or icmpv6)");
+    if (!found)
+      fail(k, "unknown packet kind " + quote(k.text) + " (arp, ndp, tcp, udp, icmp or icmpv6)");
   }
   expect_eol();
   add_declaration(std::move(p));
@@ -1324,7 +1421,8 @@ TimeSpec Parser::parse_time(const Token& first, std::string* start_text) {
   if (dots != std::string::npos) {
     start = std::string_view(text).substr(0, dots);
     end = std::string_view(text).substr(dots + 3);
-    if (end.empty()) fail(first, "expected the time the call returns after '...' (like +0...0.200)");
+    if (end.empty())
+      fail(first, "expected the time the call returns after '...' (like +0...0.200)");
   }
   *start_text = std::string(start);
   auto one = [&](std::string_view s, bool* relative) {
@@ -1334,7 +1432,8 @@ TimeSpec Parser::parse_time(const Token& first, std::string* start_text) {
       fail(first, "times cannot be negative: " + quote(text));
     }
     if (s.empty() || !(is_digit(s[0]) || s[0] == '.')) {
-      fail(first, "bad time " + quote(text) + " (seconds like 0.100 or +0.05, or a duration like 100ms)");
+      fail(first,
+           "bad time " + quote(text) + " (seconds like 0.100 or +0.05, or a duration like 100ms)");
     }
     Token t = first;
     t.text = std::string(s);
@@ -1378,8 +1477,10 @@ void Parser::resolve_time(Event& ev, TimeClass cls, const std::string& time_text
   if (t.end && cls != TimeClass::kCall) {
     fail(t.loc, "'TIME...END' (a blocking call) is only for socket calls");
   }
-  if ((t.kind == TimeSpec::Kind::kAny || t.kind == TimeSpec::Kind::kRange) && cls != TimeClass::kPacket) {
-    fail(t.loc, "'*' and windows 'A~B' are only for expected packets; this event needs an exact time");
+  if ((t.kind == TimeSpec::Kind::kAny || t.kind == TimeSpec::Kind::kRange) &&
+      cls != TimeClass::kPacket) {
+    fail(t.loc,
+         "'*' and windows 'A~B' are only for expected packets; this event needs an exact time");
   }
   const bool absolute = t.kind == TimeSpec::Kind::kAbsolute ||
                         (t.kind == TimeSpec::Kind::kRange && !t.range_relative);
@@ -1410,13 +1511,16 @@ void Parser::resolve_time(Event& ev, TimeClass cls, const std::string& time_text
       at = t.range_relative ? add_time(base_, t.value, t.loc) : Time::zero() + t.value;
       latest = t.range_relative ? add_time(base_, t.range_end, t.loc) : Time::zero() + t.range_end;
       if (!t.range_relative) not_before(at);
-      if (latest < at) fail(t.loc, "the time window " + quote(time_text) + " ends before it starts");
+      if (latest < at)
+        fail(t.loc, "the time window " + quote(time_text) + " ends before it starts");
       break;
   }
   if (t.end) {
-    const Time r = t.end->relative ? add_time(at, t.end->value, t.loc) : Time::zero() + t.end->value;
+    const Time r =
+        t.end->relative ? add_time(at, t.end->value, t.loc) : Time::zero() + t.end->value;
     if (r < at) {
-      fail(t.loc, "the call returns at " + format_time(r) + ", before it starts at " + format_time(at));
+      fail(t.loc,
+           "the call returns at " + format_time(r) + ", before it starts at " + format_time(at));
     }
     std::get<Syscall>(ev.body).returns_at = r;
   }
@@ -1427,7 +1531,6 @@ void Parser::resolve_time(Event& ev, TimeClass cls, const std::string& time_text
   ev.latest = latest;
   have_event_ = true;
   base_ = at;
-  max_at_ = std::max(max_at_, at);
 }
 
 void Parser::append_event(Event ev) {
@@ -1480,8 +1583,9 @@ void Parser::parse_event_line() {
   } else if (kw == "end") {
     const Token e = take();
     if (repeat_depth_ > 0) {
-      fail(e, "the scenario's 'end' cannot be inside 'repeat' (the line that closes a repeat is "
-              "'end' without a time)");
+      fail(e,
+           "the scenario's 'end' cannot be inside 'repeat' (the line that closes a repeat is "
+           "'end' without a time)");
     }
     end_loc_ = loc(e);
     ev.body = End{loc(e)};
@@ -1510,18 +1614,22 @@ void Parser::parse_repeat(const std::optional<TimeSpec>& time, const std::string
   const Token kw = take();
   if (end_loc_) fail(kw, "no events may follow 'end'");
   if (repeat_depth_ >= limits_.max_repeat_nesting) {
-    fail(kw, "'repeat' nested too deeply (more than " + std::to_string(limits_.max_repeat_nesting) + " levels)");
+    fail(kw, "'repeat' nested too deeply (more than " + std::to_string(limits_.max_repeat_nesting) +
+                 " levels)");
   }
   seen_event_ = true;
   const Token var = take_word("a loop variable, like I (repeat I = 1..5)");
-  if (!valid_ident(var.text)) fail(var, "bad loop variable " + quote(var.text) + " (letters, digits and '_')");
+  if (!valid_ident(var.text))
+    fail(var, "bad loop variable " + quote(var.text) + " (letters, digits and '_')");
   for (const RepeatBinding& b : bindings_) {
     if (b.name == var.text) {
-      fail(var, "loop variable " + quote(var.text) + " is already used by the enclosing repeat at " +
-                    std::to_string(b.loc.line) + ":" + std::to_string(b.loc.col));
+      fail(var, "loop variable " + quote(var.text) +
+                    " is already used by the enclosing repeat at " + std::to_string(b.loc.line) +
+                    ":" + std::to_string(b.loc.col));
     }
   }
-  if (!at(Tok::kEq)) fail(cur_, "expected '=' after the loop variable (repeat I = 1..5), got " + describe(cur_));
+  if (!at(Tok::kEq))
+    fail(cur_, "expected '=' after the loop variable (repeat I = 1..5), got " + describe(cur_));
   take();
   const Token range = take_word("a range, like 1..5");
   const std::size_t dots = range.text.find("..");
@@ -1550,11 +1658,9 @@ void Parser::parse_repeat(const std::optional<TimeSpec>& time, const std::string
     probe.time = *time;
     probe.body = Note{};
     const bool had = have_event_;
-    const Time saved_max = max_at_;
     resolve_time(probe, TimeClass::kOther, time_text);
     start = probe.at;
     have_event_ = had;  // the repeat line is not an event: its first body event is checked
-    max_at_ = saved_max;
   }
   if (at(Tok::kEof)) fail(kw, "'repeat' has no matching 'end'");
   take();  // the newline
@@ -1565,7 +1671,8 @@ void Parser::parse_repeat(const std::optional<TimeSpec>& time, const std::string
   for (std::int64_t k = 0; k < count; ++k) {
     const std::int64_t value = b >= a ? a + k : a - k;
     std::int64_t off = 0;
-    if (__builtin_mul_overflow(every.ns(), k, &off)) fail(kw, "the repeat runs past the end of time");
+    if (__builtin_mul_overflow(every.ns(), k, &off))
+      fail(kw, "the repeat runs past the end of time");
     base_ = add_time(start, Duration::nanos(off), loc(kw));
     bindings_.push_back(RepeatBinding{var.text, value, loc(kw)});
     lex_.bind(var.text, value);
@@ -1586,7 +1693,8 @@ void Parser::parse_repeat(const std::optional<TimeSpec>& time, const std::string
   --repeat_depth_;
   std::stable_sort(sc_.events.begin() + static_cast<std::ptrdiff_t>(first_event), sc_.events.end(),
                    [](const Event& x, const Event& y) { return x.at < y.at; });
-  base_ = std::max(max_at_, start);
+  // The next relative time counts from this repeat's latest event (the last once sorted).
+  base_ = sc_.events.size() > first_event ? std::max(start, sc_.events.back().at) : start;
 }
 
 void Parser::parse_repeat_body(const Token& kw) {
@@ -1597,7 +1705,8 @@ void Parser::parse_repeat_body(const Token& kw) {
       fail(kw, "'repeat' has no matching 'end'");
     }
     const Token& t = peek();
-    if (t.kind != Tok::kWord) fail(t, "expected a timed event or 'end' in the repeat body, got " + describe(t));
+    if (t.kind != Tok::kWord)
+      fail(t, "expected a timed event or 'end' in the repeat body, got " + describe(t));
     if (t.text == "end") {
       take();
       expect_eol("after 'end'");
@@ -1608,8 +1717,9 @@ void Parser::parse_repeat_body(const Token& kw) {
       continue;
     }
     if (header_key(t.text) || contains(kDeclKeywords, t.text)) {
-      fail(t, "declarations and header lines are not allowed inside 'repeat' (declare groups with "
-              "ranges instead: host client{1..5} 10.0.0.{11..15}/24)");
+      fail(t,
+           "declarations and header lines are not allowed inside 'repeat' (declare groups with "
+           "ranges instead: host client{1..5} 10.0.0.{11..15}/24)");
     }
     if (!looks_like_time(t.text)) {
       fail(t, "expected a timed event or 'end' in the repeat body, got " + quote(t.text));
@@ -1639,7 +1749,8 @@ void Parser::parse_syscall(Event& ev, const Token& who_tok) {
     fail(name, "unknown call " + quote(name.text) + did_you_mean(name.text, names));
   }
   s.name = name.text;
-  if (!at(Tok::kLParen)) fail(cur_, "expected '(' after " + quote(name.text) + ", got " + describe(cur_));
+  if (!at(Tok::kLParen))
+    fail(cur_, "expected '(' after " + quote(name.text) + ", got " + describe(cur_));
   const Token open = take();
   // Arguments past the most the call takes are parsed (for their errors) but not kept, so a
   // line with a million arguments costs no memory.
@@ -1660,13 +1771,15 @@ void Parser::parse_syscall(Event& ev, const Token& who_tok) {
                                   : std::to_string(info->max_args) +
                                         (info->max_args == 1 ? " argument" : " arguments");
     } else {
-      takes = std::to_string(info->min_args) + " to " + std::to_string(info->max_args) + " arguments";
+      takes =
+          std::to_string(info->min_args) + " to " + std::to_string(info->max_args) + " arguments";
     }
     fail(name, "'" + s.name + "' takes " + takes + ", got " + std::to_string(n) + ": " +
                    std::string(info->usage));
   }
   if (!at(Tok::kEq)) {
-    fail(cur_, "expected '= RESULT' after the call (write '= *' to accept any result), got " + describe(cur_));
+    fail(cur_, "expected '= RESULT' after the call (write '= *' to accept any result), got " +
+                   describe(cur_));
   }
   take();
   if (at_eol()) fail(cur_, "expected the call's result after '='");
@@ -1692,8 +1805,9 @@ void Parser::parse_syscall(Event& ev, const Token& who_tok) {
     auto [ok, text] = lex_.paren_text();
     if (!ok) {
       const Lexer::State here = lex_.state();
-      fail(here.line, here.col, "expected ')' to close '(' at " + std::to_string(open2.line) + ":" +
-                                    std::to_string(open2.col));
+      fail(here.line, here.col,
+           "expected ')' to close '(' at " + std::to_string(open2.line) + ":" +
+               std::to_string(open2.col));
     }
     s.errno_text = text;
     advance();
@@ -1731,19 +1845,22 @@ void Parser::parse_partition(Event& ev) {
     }
     const Token h = take_word("a host name");
     require_host(h.text, h);
-    if (!seen.insert(h.text).second) fail(h, "host " + quote(h.text) + " is listed twice in 'partition'");
+    if (!seen.insert(h.text).second)
+      fail(h, "host " + quote(h.text) + " is listed twice in 'partition'");
     p.groups.back().push_back(h.text);
   }
   if (p.groups.back().empty()) {
-    fail(cur_, p.groups.size() == 1 ? "'partition' needs the hosts to cut off: partition A B [| C D]"
-                                    : "empty group in 'partition'");
+    fail(cur_, p.groups.size() == 1
+                   ? "'partition' needs the hosts to cut off: partition A B [| C D]"
+                   : "empty group in 'partition'");
   }
   ev.body = std::move(p);
 }
 
 void Parser::parse_drop(Event& ev) {
   const Token kw = take();
-  if (!at_word("next")) fail(cur_, "expected 'next' (drop next N SRC > DST [PACKET] [on LINK]), got " + describe(cur_));
+  if (!at_word("next"))
+    fail(cur_, "expected 'next' (drop next N SRC > DST [PACKET] [on LINK]), got " + describe(cur_));
   take();
   DropNext d;
   d.loc = loc(kw);
@@ -1794,7 +1911,8 @@ void Parser::parse_inject(Event& ev) {
   in.packet = parse_endpoints(src, PacketMode::kInject);
   if (at_word("raw")) {
     take();
-    if (!at(Tok::kString)) fail(cur_, "expected the packet's bytes as a hex string: raw \"45 00 00 28 ...\"");
+    if (!at(Tok::kString))
+      fail(cur_, "expected the packet's bytes as a hex string: raw \"45 00 00 28 ...\"");
     const Token hs = take();
     auto bytes = hex_bytes(hs, hs.text, "packet bytes");
     if (bytes.empty()) fail(hs, "the raw packet is empty");
@@ -1818,13 +1936,26 @@ void Parser::parse_expect(Event& ev) {
     const Token o = cur_;
     switch (peek().kind) {
       case Tok::kEqEq:
-      case Tok::kEq: take(); return CompareOp::kEq;
-      case Tok::kNotEq: take(); return CompareOp::kNe;
-      case Tok::kLess: take(); return CompareOp::kLt;
-      case Tok::kLessEq: take(); return CompareOp::kLe;
-      case Tok::kGreater: take(); return CompareOp::kGt;
-      case Tok::kGreaterEq: take(); return CompareOp::kGe;
-      default: break;
+      case Tok::kEq:
+        take();
+        return CompareOp::kEq;
+      case Tok::kNotEq:
+        take();
+        return CompareOp::kNe;
+      case Tok::kLess:
+        take();
+        return CompareOp::kLt;
+      case Tok::kLessEq:
+        take();
+        return CompareOp::kLe;
+      case Tok::kGreater:
+        take();
+        return CompareOp::kGt;
+      case Tok::kGreaterEq:
+        take();
+        return CompareOp::kGe;
+      default:
+        break;
     }
     fail(o, "expected a comparison (==, !=, <, <=, >, >=), got " + describe(o));
   };
@@ -1876,7 +2007,8 @@ void Parser::parse_expect(Event& ev) {
     }
     x.name = n.text;
     x.op = op();
-    x.value = static_cast<std::int64_t>(uint_value(take_word("a number"), static_cast<std::uint64_t>(kMaxI64), "value"));
+    x.value = static_cast<std::int64_t>(
+        uint_value(take_word("a number"), static_cast<std::uint64_t>(kMaxI64), "value"));
   } else if (k.text == "drops") {
     x.kind = Expect::Kind::kDrops;
     const Token n = take_word("a drop reason, like TCP_LISTEN_OVERFLOW");
@@ -1889,7 +2021,8 @@ void Parser::parse_expect(Event& ev) {
     }
     x.name = n.text;
     x.op = op();
-    x.value = static_cast<std::int64_t>(uint_value(take_word("a number"), static_cast<std::uint64_t>(kMaxI64), "value"));
+    x.value = static_cast<std::int64_t>(
+        uint_value(take_word("a number"), static_cast<std::uint64_t>(kMaxI64), "value"));
   } else {
     const std::string_view kinds[] = {"fd", "counter", "drops"};
     fail(k, "expected 'fd', 'counter' or 'drops' after the host, got " + quote(k.text) +
@@ -1905,11 +2038,13 @@ PacketPattern Parser::parse_endpoints(const Token& src, PacketMode mode) {
   p.loc = loc(src);
   p.src = parse_address(src, mode == PacketMode::kDrop, mode != PacketMode::kInject);
   if (mode != PacketMode::kDrop && p.src.kind == Address::Kind::kIp && p.src.host.empty()) {
-    fail(src, "no host has the address " + p.src.ip.to_string() + "; a packet's source must be a simulated host");
+    fail(src, "no host has the address " + p.src.ip.to_string() +
+                  "; a packet's source must be a simulated host");
   }
   if (!at(Tok::kGreater)) {
     fail(cur_, "expected '>' after " + quote(src.text) +
-                   " (a packet is SRC > DST ..., a call is HOST: CALL(...)), got " + describe(cur_));
+                   " (a packet is SRC > DST ..., a call is HOST: CALL(...)), got " +
+                   describe(cur_));
   }
   take();
   const Token dst = take_word("the destination (a host or an address)");
@@ -1920,7 +2055,8 @@ PacketPattern Parser::parse_endpoints(const Token& src, PacketMode mode) {
 void Parser::parse_packet_body(PacketPattern& p, PacketMode mode) {
   if (at_eol() || (mode == PacketMode::kDrop && at_word("on"))) {
     if (mode != PacketMode::kDrop) {
-      fail(cur_, "expected the packet after 'SRC > DST' (like S 0:0(0), udp (100) or icmp unreachable)");
+      fail(cur_,
+           "expected the packet after 'SRC > DST' (like S 0:0(0), udp (100) or icmp unreachable)");
     }
     p.kind = PacketPattern::Kind::kAny;
     return;
@@ -1931,7 +2067,8 @@ void Parser::parse_packet_body(PacketPattern& p, PacketMode mode) {
     UdpPattern u;
     if (at(Tok::kLParen)) {
       const Token open = take();
-      u.len = static_cast<std::uint32_t>(uint_value(take_word("the UDP payload length"), 65507, "UDP length"));
+      u.len = static_cast<std::uint32_t>(
+          uint_value(take_word("the UDP payload length"), 65507, "UDP length"));
       take_close(Tok::kRParen, open);
     } else if (mode == PacketMode::kInject) {
       fail(cur_, "an injected UDP packet needs its payload length: udp (LEN)");
@@ -1960,19 +2097,39 @@ TcpFlags Parser::parse_flags(const Token& t) {
   for (std::size_t i = 0; i < t.text.size() && !bad; ++i) {
     std::uint8_t bit = 0;
     switch (t.text[i]) {
-      case 'F': bit = tcp_flag::kFin; break;
-      case 'S': bit = tcp_flag::kSyn; break;
-      case 'R': bit = tcp_flag::kRst; break;
-      case 'P': bit = tcp_flag::kPsh; break;
-      case '.': bit = tcp_flag::kAck; break;
-      case 'U': bit = tcp_flag::kUrg; break;
-      case 'E': bit = tcp_flag::kEce; break;
-      case 'W': bit = tcp_flag::kCwr; break;
+      case 'F':
+        bit = tcp_flag::kFin;
+        break;
+      case 'S':
+        bit = tcp_flag::kSyn;
+        break;
+      case 'R':
+        bit = tcp_flag::kRst;
+        break;
+      case 'P':
+        bit = tcp_flag::kPsh;
+        break;
+      case '.':
+        bit = tcp_flag::kAck;
+        break;
+      case 'U':
+        bit = tcp_flag::kUrg;
+        break;
+      case 'E':
+        bit = tcp_flag::kEce;
+        break;
+      case 'W':
+        bit = tcp_flag::kCwr;
+        break;
       case 'A':
-        if (f.ae) fail(t.line, t.col + static_cast<int>(i), "TCP flag 'A' is given twice in " + quote(t.text));
+        if (f.ae)
+          fail(t.line, t.col + static_cast<int>(i),
+               "TCP flag 'A' is given twice in " + quote(t.text));
         f.ae = true;
         continue;
-      default: bad = true; continue;
+      default:
+        bad = true;
+        continue;
     }
     if (f.bits & bit) {
       fail(t.line, t.col + static_cast<int>(i),
@@ -1985,7 +2142,8 @@ TcpFlags Parser::parse_flags(const Token& t) {
     const std::string hint = did_you_mean(t.text, kinds);
     if (!hint.empty()) fail(t, "unknown packet kind " + quote(t.text) + hint);
     fail(t, "bad TCP flags " + quote(t.text) +
-                " (letters F S R P U E W A and '.' for ACK, or '-' for none; or udp, icmp, icmpv6, arp)");
+                " (letters F S R P U E W A and '.' for ACK, or '-' for none; or udp, icmp, icmpv6, "
+                "arp)");
   }
   return f;
 }
@@ -2005,8 +2163,9 @@ SeqRange Parser::parse_seq(const Token& t) {
   r.len = static_cast<std::uint32_t>(uint_value(lt, 0xffffffffu, "length"));
   take_close(Tok::kRParen, open);
   if (static_cast<std::uint32_t>(r.end - r.start) != r.len) {
-    fail(lt, "length " + lt.text + " does not match " + t.text + " (" + std::to_string(r.end) + " - " +
-                 std::to_string(r.start) + " = " + std::to_string(static_cast<std::uint32_t>(r.end - r.start)) + ")");
+    fail(lt, "length " + lt.text + " does not match " + t.text + " (" + std::to_string(r.end) +
+                 " - " + std::to_string(r.start) + " = " +
+                 std::to_string(static_cast<std::uint32_t>(r.end - r.start)) + ")");
   }
   return r;
 }
@@ -2030,7 +2189,8 @@ TcpPattern Parser::parse_tcp(const Token& flags, PacketMode mode) {
       const Token v = take_word("a number");
       if (k.text == "ack") t.ack = static_cast<std::uint32_t>(uint_value(v, 0xffffffffu, "ack"));
       if (k.text == "win") t.win = static_cast<std::uint32_t>(uint_value(v, 65535, "window"));
-      if (k.text == "urg") t.urg = static_cast<std::uint32_t>(uint_value(v, 65535, "urgent pointer"));
+      if (k.text == "urg")
+        t.urg = static_cast<std::uint32_t>(uint_value(v, 65535, "urgent pointer"));
     } else if (mode == PacketMode::kDrop && w == "on") {
       break;
     } else {
@@ -2041,13 +2201,15 @@ TcpPattern Parser::parse_tcp(const Token& flags, PacketMode mode) {
   }
   if (mode == PacketMode::kInject) {
     if (!t.seq) fail(flags, "an injected TCP packet needs its sequence numbers: START:END(LEN)");
-    if ((t.flags.bits & tcp_flag::kAck) && !t.ack) fail(flags, "an injected TCP packet with ACK set needs 'ack N'");
+    if ((t.flags.bits & tcp_flag::kAck) && !t.ack)
+      fail(flags, "an injected TCP packet with ACK set needs 'ack N'");
     if (!t.win) fail(flags, "an injected TCP packet needs a window: win N");
   }
   return t;
 }
 
-std::optional<std::uint32_t> Parser::option_value(std::uint32_t max, PacketMode mode, std::string_view what) {
+std::optional<std::uint32_t> Parser::option_value(std::uint32_t max, PacketMode mode,
+                                                  std::string_view what) {
   const Token v = take_word(what);
   if (v.text == "*") {
     if (mode == PacketMode::kInject) fail(v, "'*' is not allowed in an injected packet");
@@ -2056,7 +2218,8 @@ std::optional<std::uint32_t> Parser::option_value(std::uint32_t max, PacketMode 
   return static_cast<std::uint32_t>(uint_value(v, max, what));
 }
 
-std::optional<std::vector<std::uint8_t>> Parser::option_data(PacketMode mode, std::string_view what) {
+std::optional<std::vector<std::uint8_t>> Parser::option_data(PacketMode mode,
+                                                             std::string_view what) {
   if (!at(Tok::kWord)) return std::vector<std::uint8_t>{};
   const Token v = take();
   if (v.text == "*") {
@@ -2064,12 +2227,14 @@ std::optional<std::vector<std::uint8_t>> Parser::option_data(PacketMode mode, st
     return std::nullopt;
   }
   auto bytes = hex_bytes(v, v.text, what);
-  if (bytes.size() > 38) fail(v, std::string(what) + " is too long for the TCP options (at most 38 bytes)");
+  if (bytes.size() > 38)
+    fail(v, std::string(what) + " is too long for the TCP options (at most 38 bytes)");
   return bytes;
 }
 
 TcpOptionPattern Parser::parse_tcp_option(PacketMode mode) {
-  const Token n = take_word("a TCP option (mss, sackOK, TS, nop, wscale, sack, eol, FO, FOEXP, md5, kind)");
+  const Token n =
+      take_word("a TCP option (mss, sackOK, TS, nop, wscale, sack, eol, FO, FOEXP, md5, kind)");
   TcpOptionPattern o;
   o.loc = loc(n);
   using K = TcpOptionPattern::Kind;
@@ -2125,7 +2290,8 @@ TcpOptionPattern Parser::parse_tcp_option(PacketMode mode) {
     o.data = option_data(mode, "MD5 digest");
   } else if (w == "kind") {
     o.kind = K::kOther;
-    o.kind_number = static_cast<std::uint8_t>(uint_value(take_word("an option kind number"), 255, "option kind"));
+    o.kind_number = static_cast<std::uint8_t>(
+        uint_value(take_word("an option kind number"), 255, "option kind"));
     o.data = option_data(mode, "option data");
   } else {
     fail(n, "unknown TCP option " + quote(w) + did_you_mean(w, kTcpOptionNames) +
@@ -2141,7 +2307,8 @@ void Parser::parse_tcp_options(TcpPattern& tcp, PacketMode mode) {
   tcp.options_mode = TcpPattern::Options::kList;
   if (at_word("...")) {
     take();
-    if (mode == PacketMode::kInject) fail(open, "'<...>' (any options) is not allowed in an injected packet");
+    if (mode == PacketMode::kInject)
+      fail(open, "'<...>' (any options) is not allowed in an injected packet");
     tcp.options_mode = TcpPattern::Options::kAny;
     take_close(Tok::kRAngle, open);
     return;
@@ -2149,7 +2316,8 @@ void Parser::parse_tcp_options(TcpPattern& tcp, PacketMode mode) {
   if (!at(Tok::kRAngle)) {
     while (true) {
       if (tcp.options.size() == kMaxTcpOptions) {
-        fail(cur_, "more than " + std::to_string(kMaxTcpOptions) + " TCP options (40 bytes hold at most 40)");
+        fail(cur_, "more than " + std::to_string(kMaxTcpOptions) +
+                       " TCP options (40 bytes hold at most 40)");
       }
       tcp.options.push_back(parse_tcp_option(mode));
       if (!at(Tok::kComma)) break;
@@ -2164,20 +2332,39 @@ void Parser::parse_tcp_options(TcpPattern& tcp, PacketMode mode) {
       const std::size_t data = o.data ? o.data->size() : 0;
       switch (o.kind) {
         case K::kEol:
-        case K::kNop: len += 1; break;
-        case K::kMss: len += 4; break;
-        case K::kWindowScale: len += 3; break;
-        case K::kSackPermitted: len += 2; break;
-        case K::kSack: len += 2 + 8 * o.sack.size(); break;
-        case K::kTimestamps: len += 10; break;
-        case K::kFastOpen: len += 2 + data; break;
-        case K::kFastOpenExp: len += 4 + data; break;
+        case K::kNop:
+          len += 1;
+          break;
+        case K::kMss:
+          len += 4;
+          break;
+        case K::kWindowScale:
+          len += 3;
+          break;
+        case K::kSackPermitted:
+          len += 2;
+          break;
+        case K::kSack:
+          len += 2 + 8 * o.sack.size();
+          break;
+        case K::kTimestamps:
+          len += 10;
+          break;
+        case K::kFastOpen:
+          len += 2 + data;
+          break;
+        case K::kFastOpenExp:
+          len += 4 + data;
+          break;
         case K::kMd5:
-        case K::kOther: len += 2 + data; break;
+        case K::kOther:
+          len += 2 + data;
+          break;
       }
     }
     if (len > 40) {
-      fail(open, "these TCP options take " + std::to_string(len) + " bytes; at most 40 fit in a TCP header");
+      fail(open, "these TCP options take " + std::to_string(len) +
+                     " bytes; at most 40 fit in a TCP header");
     }
   }
 }
@@ -2185,8 +2372,10 @@ void Parser::parse_tcp_options(TcpPattern& tcp, PacketMode mode) {
 IcmpPattern Parser::parse_icmp(bool v6, PacketMode mode) {
   IcmpPattern ic;
   ic.v6 = v6;
-  const Token tt = take_word(v6 ? "an ICMPv6 type, like unreachable" : "an ICMP type, like unreachable");
-  auto type = v6 ? wire::icmpv6_type_from_keyword(tt.text) : wire::icmpv4_type_from_keyword(tt.text);
+  const Token tt =
+      take_word(v6 ? "an ICMPv6 type, like unreachable" : "an ICMP type, like unreachable");
+  auto type =
+      v6 ? wire::icmpv6_type_from_keyword(tt.text) : wire::icmpv4_type_from_keyword(tt.text);
   if (!type) {
     std::vector<std::string> names;
     for (int i = 0; i < 256; ++i) {
@@ -2203,12 +2392,14 @@ IcmpPattern Parser::parse_icmp(bool v6, PacketMode mode) {
   if (at(Tok::kWord) && cur_.text != "mtu" && !(mode == PacketMode::kDrop && cur_.text == "on") &&
       !(cur_.text == "drop" || cur_.text == "reject" || cur_.text == "accept")) {
     const Token ct = take();
-    auto code = v6 ? wire::icmpv6_code_from_keyword(ic.type, ct.text) : wire::icmpv4_code_from_keyword(ic.type, ct.text);
+    auto code = v6 ? wire::icmpv6_code_from_keyword(ic.type, ct.text)
+                   : wire::icmpv4_code_from_keyword(ic.type, ct.text);
     if (!code) {
       std::vector<std::string> names;
       for (int i = 0; i < 256; ++i) {
         const auto b = static_cast<std::uint8_t>(i);
-        std::string n = v6 ? wire::icmpv6_code_keyword(ic.type, b) : wire::icmpv4_code_keyword(ic.type, b);
+        std::string n =
+            v6 ? wire::icmpv6_code_keyword(ic.type, b) : wire::icmpv4_code_keyword(ic.type, b);
         if (!starts_with(n, "code_")) names.push_back(std::move(n));
       }
       std::vector<std::string_view> views(names.begin(), names.end());
@@ -2264,7 +2455,8 @@ PortSpec Parser::parse_port(std::string_view s, bool allow_any, const Token& w) 
     return p;
   }
   std::int64_t v = 0;
-  if (s.empty() || !std::all_of(s.begin(), s.end(), is_digit) || parse_int(s, &v) != NumErr::kOk || v > 65535) {
+  if (s.empty() || !std::all_of(s.begin(), s.end(), is_digit) || parse_int(s, &v) != NumErr::kOk ||
+      v > 65535) {
     fail(w, "bad port " + quote(s) + " in " + quote(w.text) + " (0 to 65535, or * in patterns)");
   }
   p.kind = PortSpec::Kind::kNumber;
@@ -2288,8 +2480,8 @@ Address Parser::parse_address(const Token& w, bool allow_any_host, bool allow_an
     if (const std::size_t pct = inner.find('%'); pct != std::string_view::npos) {
       std::int64_t scope = 0;
       const std::string_view st = inner.substr(pct + 1);
-      if (st.empty() || !std::all_of(st.begin(), st.end(), is_digit) || parse_int(st, &scope) != NumErr::kOk ||
-          scope > 0xffffffffll) {
+      if (st.empty() || !std::all_of(st.begin(), st.end(), is_digit) ||
+          parse_int(st, &scope) != NumErr::kOk || scope > 0xffffffffll) {
         fail(w, "bad scope id " + quote(st) + " in " + quote(s) + " (a number, like [fe80::2%2])");
       }
       a.scope_id = static_cast<std::uint32_t>(scope);
@@ -2309,12 +2501,16 @@ Address Parser::parse_address(const Token& w, bool allow_any_host, bool allow_an
   } else {
     const std::size_t colon = s.rfind(':');
     const std::string_view left = std::string_view(s).substr(0, colon);
-    if (colon != std::string::npos && colon + 1 == s.size()) fail(w, "expected a port after ':' in " + quote(s));
+    if (colon != std::string::npos && colon + 1 == s.size())
+      fail(w, "expected a port after ':' in " + quote(s));
     if (auto lip = IpAddr::parse(left)) {
-      if (lip->is_v6()) fail(w, "write an IPv6 address with a port in brackets, like [" + std::string(left) + "]:80");
+      if (lip->is_v6())
+        fail(w,
+             "write an IPv6 address with a port in brackets, like [" + std::string(left) + "]:80");
       a.kind = Address::Kind::kIp;
       a.ip = *lip;
-    } else if (!left.empty() && std::all_of(left.begin(), left.end(), [](char c) { return is_digit(c) || c == '.'; })) {
+    } else if (!left.empty() && std::all_of(left.begin(), left.end(),
+                                            [](char c) { return is_digit(c) || c == '.'; })) {
       fail(w, "bad address " + quote(left));
     } else if (left.find(':') != std::string_view::npos) {
       fail(w, "bad address " + quote(s));
@@ -2324,7 +2520,8 @@ Address Parser::parse_address(const Token& w, bool allow_any_host, bool allow_an
       a.kind = Address::Kind::kHost;
       a.host = std::string(left);
     }
-    if (colon != std::string::npos) a.port = parse_port(std::string_view(s).substr(colon + 1), allow_any_port, w);
+    if (colon != std::string::npos)
+      a.port = parse_port(std::string_view(s).substr(colon + 1), allow_any_port, w);
   }
   if (a.kind == Address::Kind::kIp) {
     if (auto it = addr_owner_.find(a.ip); it != addr_owner_.end()) a.host = it->second;
@@ -2336,7 +2533,8 @@ Address Parser::parse_address(const Token& w, bool allow_any_host, bool allow_an
 
 Expr Parser::parse_expr(int depth) {
   if (depth > limits_.max_nesting) {
-    fail(cur_, "expression nested too deeply (more than " + std::to_string(limits_.max_nesting) + " levels)");
+    fail(cur_, "expression nested too deeply (more than " + std::to_string(limits_.max_nesting) +
+                   " levels)");
   }
   Expr first = parse_term(depth);
   if (!at(Tok::kPipe)) return first;
@@ -2362,7 +2560,8 @@ Expr Parser::parse_expr(int depth) {
 
 Expr Parser::parse_term(int depth) {
   if (++expr_nodes_ > kMaxExprNodes) {
-    fail(cur_, "expression too large (more than " + std::to_string(kMaxExprNodes) + " values on one line)");
+    fail(cur_, "expression too large (more than " + std::to_string(kMaxExprNodes) +
+                   " values on one line)");
   }
   const Token& t = peek();
   Expr e;
@@ -2392,7 +2591,9 @@ Expr Parser::parse_term(int depth) {
           for (const StructField& f : s.fields) {
             if (f.name == name.text) fail(name, "field " + quote(name.text) + " is given twice");
           }
-          if (!at(Tok::kEq)) fail(cur_, "expected '=' after the field name " + quote(name.text) + ", got " + describe(cur_));
+          if (!at(Tok::kEq))
+            fail(cur_, "expected '=' after the field name " + quote(name.text) + ", got " +
+                           describe(cur_));
           take();
           s.fields.push_back(StructField{name.text, parse_expr(depth + 1), loc(name)});
           if (!at(Tok::kComma)) break;
@@ -2407,15 +2608,14 @@ Expr Parser::parse_term(int depth) {
       e.v = StringExpr{take().text};
       return e;
     case Tok::kWord:
-      return word_expr(take(), depth);
+      return word_expr(take());
     default:
       break;
   }
   fail(t, "expected a value, got " + describe(t));
 }
 
-Expr Parser::word_expr(const Token& w, int depth) {
-  (void)depth;
+Expr Parser::word_expr(const Token& w) {
   Expr e;
   e.loc = loc(w);
   const std::string& s = w.text;
@@ -2481,7 +2681,8 @@ Expr Parser::raw_addr(const Token& w) {
   while (at(Tok::kComma)) {
     take();
     const Token k = take_word("len=N or family=F");
-    if (k.text != "len" && k.text != "family") fail(k, "expected len=N or family=F, got " + quote(k.text));
+    if (k.text != "len" && k.text != "family")
+      fail(k, "expected len=N or family=F, got " + quote(k.text));
     once(seen, k);
     if (!at(Tok::kEq)) fail(cur_, "expected '=' after " + quote(k.text));
     take();
@@ -2503,12 +2704,15 @@ Expr Parser::raw_addr(const Token& w) {
 
 void Parser::finish() {
   if (sc_.title.empty()) {
-    fail(1, 1, "missing 'title:' (every scenario has a title line, like 'title: Connection refused')");
+    fail(1, 1,
+         "missing 'title:' (every scenario has a title line, like 'title: Connection refused')");
   }
   for (const Declaration& d : sc_.declarations) {
-    if (const auto* h = std::get_if<HostDecl>(&d); h && !h->addresses.empty() && !joined_.count(h->name)) {
+    if (const auto* h = std::get_if<HostDecl>(&d);
+        h && !h->addresses.empty() && !joined_.count(h->name)) {
       fail(h->loc, "host " + quote(h->name) +
-                       " has addresses but joins no link or segment (add: link " + h->name + " OTHER)");
+                       " has addresses but joins no link or segment (add: link " + h->name +
+                       " OTHER)");
     }
   }
   // Threads: one call at a time, signals only to threads that exist, all calls back by `end`.
@@ -2523,20 +2727,23 @@ void Parser::finish() {
       const auto key = std::make_pair(s->host, s->thread);
       if (auto it = threads.find(key); it != threads.end() && ev.at < it->second.until) {
         fail(s->loc, "thread '" + s->thread + "' of host '" + s->host + "' is still blocked in '" +
-                         it->second.call + "' (line " + std::to_string(it->second.line) + ") until " +
-                         format_time(it->second.until) +
-                         "; a thread makes one call at a time (use another: " + s->host + ".t2: ...)");
+                         it->second.call + "' (line " + std::to_string(it->second.line) +
+                         ") until " + format_time(it->second.until) +
+                         "; a thread makes one call at a time (use another: " + s->host +
+                         ".t2: ...)");
       }
       threads[key] = Busy{s->returns_at.value_or(ev.at), s->loc.line, s->name};
     } else if (const auto* g = std::get_if<Signal>(&ev.body)) {
       if (!threads.count({g->host, g->thread})) {
-        fail(g->loc, "thread '" + g->thread + "' of host '" + g->host + "' has made no call before this signal");
+        fail(g->loc, "thread '" + g->thread + "' of host '" + g->host +
+                         "' has made no call before this signal");
       }
     } else if (std::holds_alternative<End>(ev.body)) {
       for (const auto& [key, busy] : threads) {
         if (busy.until > ev.at) {
           fail(ev.loc, "'end' at " + format_time(ev.at) + " comes before the call '" + busy.call +
-                           "' (line " + std::to_string(busy.line) + ") returns at " + format_time(busy.until));
+                           "' (line " + std::to_string(busy.line) + ") returns at " +
+                           format_time(busy.until));
         }
       }
     }
@@ -2568,8 +2775,11 @@ ParseError Parser::to_error(const Failure& f) const {
   // Walk characters: valid UTF-8 sequences are one column, anything else one '?' column.
   auto char_len = [&](std::size_t i) -> std::size_t {
     const auto c = static_cast<unsigned char>(line[i]);
-    std::size_t n = c < 0x80 ? 1 : (c >= 0xc2 && c <= 0xdf) ? 2 : (c >= 0xe0 && c <= 0xef) ? 3
-                                                           : (c >= 0xf0 && c <= 0xf4) ? 4 : 0;
+    std::size_t n = c < 0x80                   ? 1
+                    : (c >= 0xc2 && c <= 0xdf) ? 2
+                    : (c >= 0xe0 && c <= 0xef) ? 3
+                    : (c >= 0xf0 && c <= 0xf4) ? 4
+                                               : 0;
     if (n == 0 || i + n > line.size()) return 0;
     for (std::size_t k = 1; k < n; ++k) {
       if ((static_cast<unsigned char>(line[i + k]) & 0xc0) != 0x80) return 0;
@@ -2625,7 +2835,9 @@ std::string ParseError::to_string() const {
     out += c == '\t' ? '\t' : ' ';
     std::size_t n = 1;
     if (c >= 0xc0) {
-      while (i + n < source_line.size() && (static_cast<unsigned char>(source_line[i + n]) & 0xc0) == 0x80) ++n;
+      while (i + n < source_line.size() &&
+             (static_cast<unsigned char>(source_line[i + n]) & 0xc0) == 0x80)
+        ++n;
     }
     i += n;
     ++col_seen;
@@ -2648,7 +2860,8 @@ Result<Scenario, ParseError> parse_scenario(std::string_view text, std::string p
   }
 }
 
-Result<Scenario, ParseError> parse_scenario_file(const std::string& path, const ParseLimits& limits) {
+Result<Scenario, ParseError> parse_scenario_file(const std::string& path,
+                                                 const ParseLimits& limits) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     ParseError e;

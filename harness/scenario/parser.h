@@ -40,11 +40,11 @@ struct ParseError {
 };
 
 struct ParseLimits {
-  std::size_t max_events = 1'000'000;         // after expanding repeat blocks
-  std::size_t max_declarations = 1'000'000;   // after expanding groups
-  int max_nesting = 32;                       // brackets in one expression
-  int max_repeat_nesting = 8;                 // repeat inside repeat
-  std::size_t max_repeat_text = 256u << 20;   // bytes re-read to expand repeat blocks
+  std::size_t max_events = 1'000'000;        // after expanding repeat blocks
+  std::size_t max_declarations = 1'000'000;  // after expanding groups
+  int max_nesting = 32;                      // brackets in one expression
+  int max_repeat_nesting = 8;                // repeat inside repeat
+  std::size_t max_repeat_text = 256u << 20;  // bytes re-read to expand repeat blocks
 };
 
 Result<Scenario, ParseError> parse_scenario(std::string_view text, std::string path,

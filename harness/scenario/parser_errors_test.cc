@@ -32,9 +32,13 @@ ParseError error_of(const std::string& text) {
   return r.error();
 }
 
-std::string net(std::string_view events) { return std::string(kNet) + std::string(events); }
+std::string net(std::string_view events) {
+  return std::string(kNet) + std::string(events);
+}
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class ParserErrors : public ::testing::TestWithParam<Case> {};
 
@@ -50,8 +54,9 @@ TEST_P(ParserErrors, PointsAtTheProblem) {
 const Case kCases[] = {
     {"UnknownCall", net("0 client: conect(3, server:80) = 0\n"), 5, 11,
      "unknown call 'conect'; did you mean 'connect'?"},
-    {"UnclosedParen", net("0 client: socket(AF_INET, SOCK_STREAM, 0) = 3\n"
-                          "+0 client: connect(3, server:80 = 0\n"),
+    {"UnclosedParen",
+     net("0 client: socket(AF_INET, SOCK_STREAM, 0) = 3\n"
+         "+0 client: connect(3, server:80 = 0\n"),
      6, 33, "expected ')' to close '(' at 6:19, got '='"},
     {"UnclosedParenAtEndOfFile", net("0 client: connect(3,\n  server:80\n"), 7, 1,
      "expected ')' to close '(' at 5:18, got end of file"},
@@ -81,7 +86,8 @@ const Case kCases[] = {
      "delay needs a unit: 5ms, 5s, ... (ns, us, ms, s)"},
     {"BadDuration", net("link wan client server delay 5mins\n"), 5, 30,
      "bad delay '5mins' (a number with a unit: ns, us, ms or s)"},
-    {"TooPrecise", net("0 note a\n+1.5ns note b\n"), 6, 1, "time '1.5ns' is more precise than a nanosecond"},
+    {"TooPrecise", net("0 note a\n+1.5ns note b\n"), 6, 1,
+     "time '1.5ns' is more precise than a nanosecond"},
     {"BadAddress", "title: t\nhost a 10.0.0.300/24\n", 2, 8, "bad address '10.0.0.300'"},
     {"AddressNeedsPrefix", "title: t\nhost a 10.0.0.1\n", 2, 8,
      "address '10.0.0.1' needs a prefix length, like 10.0.0.1/24"},
@@ -106,7 +112,8 @@ const Case kCases[] = {
     {"InvalidUtf8Lead", "title: \xff\n", 1, 8,
      "invalid UTF-8: byte 0xff cannot start a character (a scenario is UTF-8 text)"},
     {"TruncatedUtf8", "title: caf\xc3", 1, 11,
-     "invalid UTF-8: the text ends inside the character that byte 0xc3 starts (a scenario is UTF-8 text)"},
+     "invalid UTF-8: the text ends inside the character that byte 0xc3 starts (a scenario is UTF-8 "
+     "text)"},
     {"OverlongUtf8", "title: \xc0\xaf\n", 1, 8,
      "invalid UTF-8: byte 0xc0 cannot start a character (a scenario is UTF-8 text)"},
     {"HugeNumber", net("0 client: listen(3, 99999999999999999999) = 0\n"), 5, 21,
@@ -114,15 +121,17 @@ const Case kCases[] = {
     {"HugeTime", net("0 note a\n+99999999999 note b\n"), 6, 1, "time '99999999999' is too large"},
     {"TimeOverflowsWhenAdded", net("0 note a\n9000000000 note b\n+9000000000 note c\n"), 7, 1,
      "time is too large"},
-    {"NestingTooDeep", net("0 client: write(3, " + std::string(40, '[') + "1" + std::string(40, ']') + ") = 1\n"),
-     5, 52, "expression nested too deeply (more than 32 levels)"},
+    {"NestingTooDeep",
+     net("0 client: write(3, " + std::string(40, '[') + "1" + std::string(40, ']') + ") = 1\n"), 5,
+     52, "expression nested too deeply (more than 32 levels)"},
     {"UnknownKeyword", "title: t\nhots a\n", 2, 1, "unknown keyword 'hots'; did you mean 'host'?"},
     {"MissingTime", net("client: socket(AF_INET, SOCK_STREAM, 0) = 3\n"), 5, 1,
      "expected a time before 'client:' (every event starts with one, like 0 or +0.1)"},
     {"DuplicateHost", "title: t\nhost a\nhost a\n", 3, 6, "host 'a' is already declared at 2:1"},
     {"LinkToUnknownHost", "title: t\nhost a\nlink a b\n", 3, 8, "unknown host 'b' (hosts: a)"},
     {"LinkToItself", "title: t\nhost a\nlink a a\n", 3, 8, "a link joins two different hosts"},
-    {"UnknownLinkInEvent", net("0 link wan down\n"), 5, 8, "unknown link 'wan' (links: client-server)"},
+    {"UnknownLinkInEvent", net("0 link wan down\n"), 5, 8,
+     "unknown link 'wan' (links: client-server)"},
     {"BadThreadName", net("0 client.9x: socket(AF_INET, SOCK_STREAM, 0) = 3\n"), 5, 10,
      "bad thread name '9x' (a letter or '_', then letters, digits, '_' or '-')"},
     {"ThreadStillBlocked",
@@ -134,8 +143,9 @@ const Case kCases[] = {
      "makes one call at a time (use another: client.t2: ...)"},
     {"SignalToIdleThread", net("0 signal client.worker SIGALRM\n"), 5, 3,
      "thread 'worker' of host 'client' has made no call before this signal"},
-    {"UnknownSignal", net("0 client: socket(AF_INET, SOCK_STREAM, 0) = 3\n+0 signal client SIGALARM\n"), 6,
-     18, "unknown signal 'SIGALARM'; did you mean 'SIGALRM'?"},
+    {"UnknownSignal",
+     net("0 client: socket(AF_INET, SOCK_STREAM, 0) = 3\n+0 signal client SIGALARM\n"), 6, 18,
+     "unknown signal 'SIGALARM'; did you mean 'SIGALRM'?"},
     {"BadFlags", net("0 client > server SX 0:0(0)\n"), 5, 19,
      "bad TCP flags 'SX' (letters F S R P U E W A and '.' for ACK, or '-' for none; or udp, icmp, "
      "icmpv6, arp)"},
@@ -147,7 +157,8 @@ const Case kCases[] = {
     {"UnclosedOptions", net("0 client > server S <mss 1460, nop\n"), 6, 1,
      "expected '>' to close '<' at 5:21, got end of file"},
     {"UnknownIcmpCode", net("0 server > client icmp unreachable port_unreachible\n"), 5, 36,
-     "unknown code 'port_unreachible' for ICMP type 'unreachable'; did you mean 'port_unreachable'?"},
+     "unknown code 'port_unreachible' for ICMP type 'unreachable'; did you mean "
+     "'port_unreachable'?"},
     {"InjectNeedsWindow", net("0 inject server > client S 0:0(0)\n"), 5, 26,
      "an injected TCP packet needs a window: win N"},
     {"InjectNoWildcards", net("0 inject server > client S 0:0(0) win 10 <mss *>\n"), 5, 47,
@@ -158,14 +169,15 @@ const Case kCases[] = {
      "'*' and windows 'A~B' are only for expected packets; this event needs an exact time"},
     {"AbsoluteTimeInRepeat", net("0 note a\nrepeat I = 1..2\n  0.5 note {I}\nend\n"), 7, 3,
      "absolute time '0.5' inside 'repeat': use a relative time like +0 or +10ms (in repeat I=1)"},
-    {"RepeatVariableUnknown", net("0 note a\nrepeat I = 1..2\n  +0 client{J}: close(3) = 0\nend\n"), 7,
-     12, "unknown repeat variable 'J' (in repeat I=1)"},
+    {"RepeatVariableUnknown", net("0 note a\nrepeat I = 1..2\n  +0 client{J}: close(3) = 0\nend\n"),
+     7, 12, "unknown repeat variable 'J' (in repeat I=1)"},
     {"RangeInEvent", net("0 client{1..2}: close(3) = 0\n"), 5, 9,
      "a group range like {1..2} is only allowed in declarations (host, link, attach, ...); use "
      "'repeat' for events"},
     {"RangeLengthsDiffer", "title: t\nhost c{1..3} 10.0.0.{1..2}/24\n", 2, 21,
      "the group ranges on one line must have the same length: {1..3} has 3 values, {1..2} has 2"},
-    {"EventAfterEnd", net("0 note a\n1 end\n2 note b\n"), 7, 1, "no events may follow 'end' (at 6:3)"},
+    {"EventAfterEnd", net("0 note a\n1 end\n2 note b\n"), 7, 1,
+     "no events may follow 'end' (at 6:3)"},
     {"CallReturnsAfterEnd", net("0 note a\n+0...5 client: accept(3) = 4\n1 end\n"), 7, 1,
      "'end' at 1.000 comes before the call 'accept' (line 6) returns at 5.000"},
     {"UnknownCounter", net("0 expect server counter ListenOverflow == 1\n"), 5, 25,
@@ -177,7 +189,8 @@ const Case kCases[] = {
     {"MissingResult", net("0 client: close(3)\n"), 5, 19,
      "expected '= RESULT' after the call (write '= *' to accept any result), got end of line"},
     {"UnterminatedString", net("0 client: write(3, \"abc) = 3\n"), 5, 20, "unterminated string"},
-    {"UnterminatedComment", "title: t\n/* no end\n", 2, 1, "unterminated comment: '/*' has no '*/'"},
+    {"UnterminatedComment", "title: t\n/* no end\n", 2, 1,
+     "unterminated comment: '/*' has no '*/'"},
     {"UnexpectedCharacter", net("0 client: close(3) = 0;\n"), 5, 23, "unexpected character ';'"},
     {"LossNeedsPercent", net("link wan client server loss 0.01\n"), 5, 29,
      "loss takes a percentage, like 1% or 0.5%, got '0.01'"},
@@ -188,20 +201,28 @@ const Case kCases[] = {
      "header lines ('title:' ...) must come before the first event"},
     {"HostWithoutLink", "title: t\nhost a 10.0.0.1/24\n", 2, 1,
      "host 'a' has addresses but joins no link or segment (add: link a OTHER)"},
-    {"ReservedHostName", "title: t\nhost link\n", 2, 6, "'link' is a keyword and cannot name a host"},
+    {"ReservedHostName", "title: t\nhost link\n", 2, 6,
+     "'link' is a keyword and cannot name a host"},
     {"PacketSourceNotAHost", net("0 10.9.9.9 > server S\n"), 5, 3,
      "no host has the address 10.9.9.9; a packet's source must be a simulated host"},
+    {"RouteFamiliesDiffer", net("route client default via fd00::1 src 10.0.0.1\n"), 5, 38,
+     "the source address and the destination are of different IP versions"},
+    {"RouteNeedsViaOrDev", net("route client 10.1.0.0/16\n"), 5, 14,
+     "a route needs 'via GATEWAY' or 'dev IFNAME'"},
     {"UnknownPersonality", "title: t\npersonality: bsd\n", 2, 14,
      "unknown personality 'bsd' (personalities: linux, linux-3.11)"},
 };
 
 INSTANTIATE_TEST_SUITE_P(All, ParserErrors, ::testing::ValuesIn(kCases),
-                         [](const ::testing::TestParamInfo<Case>& i) { return std::string(i.param.name); });
+                         [](const ::testing::TestParamInfo<Case>& i) {
+                           return std::string(i.param.name);
+                         });
 
 // The whole report, clang style: location, message, the line, a caret under the column.
 TEST(ParserErrorText, CaretUnderTheColumn) {
-  const ParseError e = error_of(net("0 client: socket(AF_INET, SOCK_STREAM, 0) = 3\n"
-                                    "+0 client: connect(3, server:80 = 0\n"));
+  const ParseError e =
+      error_of(net("0 client: socket(AF_INET, SOCK_STREAM, 0) = 3\n"
+                   "+0 client: connect(3, server:80 = 0\n"));
   EXPECT_EQ(e.to_string(),
             "bad.scn:6:33: error: expected ')' to close '(' at 6:19, got '='\n"
             "+0 client: connect(3, server:80 = 0\n"
@@ -227,8 +248,8 @@ TEST(ParserErrorText, ColumnsCountCharactersNotBytes) {
 }
 
 TEST(ParserErrorText, LongLinesAreCutAroundTheColumn) {
-  std::string text = net("0 note ") + std::string(500, 'x') + "\n+0 client: " + std::string(300, 'y') +
-                     "zz(1) = 0\n";
+  std::string text = net("0 note ") + std::string(500, 'x') +
+                     "\n+0 client: " + std::string(300, 'y') + "zz(1) = 0\n";
   const ParseError e = error_of(text);
   EXPECT_EQ(e.line, 6);
   EXPECT_EQ(e.col, 12);
@@ -240,7 +261,10 @@ TEST(ParserErrorText, LongLinesAreCutAroundTheColumn) {
 }
 
 TEST(ParserErrorText, BinaryBytesAreShownAsQuestionMarks) {
-  const ParseError e = error_of(std::string("title: t\nab\x01" "cd\n", 15));
+  const ParseError e =
+      error_of(std::string("title: t\nab\x01"
+                           "cd\n",
+                           15));
   EXPECT_EQ(e.to_string(),
             "bad.scn:2:3: error: binary data: byte 0x01 is not text (a scenario is UTF-8 text)\n"
             "ab?cd\n"
@@ -262,10 +286,12 @@ TEST(ParserErrorText, ErrorsInsideAnExpandedRepeatNameTheIteration) {
 TEST(ParserErrorText, LimitsAreErrorsNotCrashes) {
   ParseLimits small;
   small.max_events = 100;
-  auto r = parse_scenario(net("0 note a\nrepeat I = 1..20\n repeat J = 1..20\n  +0 note x\n end\nend\n"),
-                          "bad.scn", small);
+  auto r =
+      parse_scenario(net("0 note a\nrepeat I = 1..20\n repeat J = 1..20\n  +0 note x\n end\nend\n"),
+                     "bad.scn", small);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().message, "too many events (more than 100 after expanding 'repeat') (in repeat I=5 J=20)");
+  EXPECT_EQ(r.error().message,
+            "too many events (more than 100 after expanding 'repeat') (in repeat I=5 J=20)");
   EXPECT_EQ(r.error().line, 8);
 
   auto big = parse_scenario(net("0 note a\nrepeat I = 1..2000000\n +0 note x\nend\n"), "bad.scn");
@@ -273,10 +299,11 @@ TEST(ParserErrorText, LimitsAreErrorsNotCrashes) {
   EXPECT_EQ(big.error().message, "'repeat' over '1..2000000' would make more than 1000000 events");
 
   small.max_repeat_text = 1000;
-  auto text = parse_scenario(net("0 note a\nrepeat I = 1..50\n" + std::string(100, '#') + "\nend\n"),
-                             "bad.scn", small);
+  auto text = parse_scenario(
+      net("0 note a\nrepeat I = 1..50\n" + std::string(100, '#') + "\nend\n"), "bad.scn", small);
   ASSERT_FALSE(text);
-  EXPECT_EQ(text.error().message, "'repeat' expands to too much text (more than 1000 bytes re-read) (in repeat I=7)");
+  EXPECT_EQ(text.error().message,
+            "'repeat' expands to too much text (more than 1000 bytes re-read) (in repeat I=7)");
 }
 
 }  // namespace

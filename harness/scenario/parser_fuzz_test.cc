@@ -122,10 +122,10 @@ TEST(ParserFuzz, RandomBytes) {
 
 TEST(ParserFuzz, RandomText) {
   std::mt19937 rng(23456);
-  const std::string alphabet =
-      "abcxyzSFRP.-_0123456789:+~*/%{}[]()<>=!|,\"\\#\n\t    ";
+  const std::string alphabet = "abcxyzSFRP.-_0123456789:+~*/%{}[]()<>=!|,\"\\#\n\t    ";
   for (int i = 0; i < 3000; ++i) {
-    std::string s = i % 2 ? "title: t\nhost a 10.0.0.1/24\nhost b 10.0.0.2/24\nlink a b\n0 note x\n" : "";
+    std::string s =
+        i % 2 ? "title: t\nhost a 10.0.0.1/24\nhost b 10.0.0.2/24\nlink a b\n0 note x\n" : "";
     const std::size_t n = rng() % 400;
     for (std::size_t k = 0; k < n; ++k) s += alphabet[rng() % alphabet.size()];
     parse_any(s);
@@ -133,20 +133,113 @@ TEST(ParserFuzz, RandomText) {
 }
 
 TEST(ParserFuzz, TokenSoup) {
-  const std::vector<std::string> words = {
-      "title:", "host", "link", "segment", "attach", "route", "sysctl", "filter", "packets",
-      "repeat", "end", "I", "=", "1..3", "every", "1ms", "0", "+0", "+0.1", "0.5", "*", "+0~+1",
-      "0...1", "client", "server", "client:", "server:", "client.t2:", "c{I}", "c{1..2}",
-      "{I}", "10.0.0.{1..2}/24", "socket(", "connect(", "accept(", "poll(", ")", "(", "[", "]",
-      "{", "}", "<", ">", "<...>", "<mss", "1460", ",", "|", "=", "==", ">=", "-1", "ECONNREFUSED",
-      "AF_INET", "SOCK_STREAM", "POLLOUT", "\"str\"", "...", "S", "S.", ".", "R.", "0:0(0)",
-      "ack", "win", "urg", "udp", "icmp", "unreachable", "port_unreachable", "mtu", "note",
-      "expect", "fd", "state", "poll", "counter", "drops", "signal", "SIGALRM", "inject", "raw",
-      "drop", "next", "on", "partition", "heal", "10.0.0.1/24", "10.0.0.2:80", "[fd00::1]:80",
-      "addr(", "len", "NULL", "BAD", "\n", "\n", "\n", "\\\n", "#", "//", "/*", "*/"};
+  const std::vector<std::string> words = {"title:",
+                                          "host",
+                                          "link",
+                                          "segment",
+                                          "attach",
+                                          "route",
+                                          "sysctl",
+                                          "filter",
+                                          "packets",
+                                          "repeat",
+                                          "end",
+                                          "I",
+                                          "=",
+                                          "1..3",
+                                          "every",
+                                          "1ms",
+                                          "0",
+                                          "+0",
+                                          "+0.1",
+                                          "0.5",
+                                          "*",
+                                          "+0~+1",
+                                          "0...1",
+                                          "client",
+                                          "server",
+                                          "client:",
+                                          "server:",
+                                          "client.t2:",
+                                          "c{I}",
+                                          "c{1..2}",
+                                          "{I}",
+                                          "10.0.0.{1..2}/24",
+                                          "socket(",
+                                          "connect(",
+                                          "accept(",
+                                          "poll(",
+                                          ")",
+                                          "(",
+                                          "[",
+                                          "]",
+                                          "{",
+                                          "}",
+                                          "<",
+                                          ">",
+                                          "<...>",
+                                          "<mss",
+                                          "1460",
+                                          ",",
+                                          "|",
+                                          "=",
+                                          "==",
+                                          ">=",
+                                          "-1",
+                                          "ECONNREFUSED",
+                                          "AF_INET",
+                                          "SOCK_STREAM",
+                                          "POLLOUT",
+                                          "\"str\"",
+                                          "...",
+                                          "S",
+                                          "S.",
+                                          ".",
+                                          "R.",
+                                          "0:0(0)",
+                                          "ack",
+                                          "win",
+                                          "urg",
+                                          "udp",
+                                          "icmp",
+                                          "unreachable",
+                                          "port_unreachable",
+                                          "mtu",
+                                          "note",
+                                          "expect",
+                                          "fd",
+                                          "state",
+                                          "poll",
+                                          "counter",
+                                          "drops",
+                                          "signal",
+                                          "SIGALRM",
+                                          "inject",
+                                          "raw",
+                                          "drop",
+                                          "next",
+                                          "on",
+                                          "partition",
+                                          "heal",
+                                          "10.0.0.1/24",
+                                          "10.0.0.2:80",
+                                          "[fd00::1]:80",
+                                          "addr(",
+                                          "len",
+                                          "NULL",
+                                          "BAD",
+                                          "\n",
+                                          "\n",
+                                          "\n",
+                                          "\\\n",
+                                          "#",
+                                          "//",
+                                          "/*",
+                                          "*/"};
   std::mt19937 rng(34567);
   for (int i = 0; i < 4000; ++i) {
-    std::string s = "title: t\nhost client 10.0.0.1/24\nhost server 10.0.0.2/24\nlink client server\n";
+    std::string s =
+        "title: t\nhost client 10.0.0.1/24\nhost server 10.0.0.2/24\nlink client server\n";
     if (i % 3) s += "0 note start\n";
     const std::size_t n = 1 + rng() % 60;
     for (std::size_t k = 0; k < n; ++k) {
@@ -175,10 +268,18 @@ TEST(ParserFuzz, Mutations) {
       const std::size_t at = rng() % s.size();
       const char c = bytes[rng() % bytes.size()];
       switch (rng() % 4) {
-        case 0: s[at] = c; break;
-        case 1: s.erase(at, 1 + rng() % 8); break;
-        case 2: s.insert(at, 1, c); break;
-        default: s.insert(at, s.substr(rng() % s.size(), rng() % 40)); break;  // duplicate a piece
+        case 0:
+          s[at] = c;
+          break;
+        case 1:
+          s.erase(at, 1 + rng() % 8);
+          break;
+        case 2:
+          s.insert(at, 1, c);
+          break;
+        default:
+          s.insert(at, s.substr(rng() % s.size(), rng() % 40));
+          break;  // duplicate a piece
       }
     }
     parse_any(s);
@@ -188,7 +289,8 @@ TEST(ParserFuzz, Mutations) {
 // Ten-megabyte lines of many shapes: each is parsed in linear time and reported briefly.
 TEST(ParserFuzz, TenMegabyteLines) {
   constexpr std::size_t kSize = 10u << 20;
-  const std::string head = "title: t\nhost client 10.0.0.1/24\nhost server 10.0.0.2/24\nlink client server\n";
+  const std::string head =
+      "title: t\nhost client 10.0.0.1/24\nhost server 10.0.0.2/24\nlink client server\n";
   auto repeat = [](std::string_view piece, std::size_t bytes) {
     std::string s;
     s.reserve(bytes + piece.size());
@@ -233,8 +335,10 @@ TEST(ParserFuzz, TenMegabyteLines) {
 }
 
 TEST(ParserFuzz, DeepNesting) {
-  const std::string head = "title: t\nhost client 10.0.0.1/24\nhost server 10.0.0.2/24\nlink client server\n";
-  parse_any(head + "0 client: write(3, " + std::string(200000, '[') + "1" + std::string(200000, ']') + ") = 1\n");
+  const std::string head =
+      "title: t\nhost client 10.0.0.1/24\nhost server 10.0.0.2/24\nlink client server\n";
+  parse_any(head + "0 client: write(3, " + std::string(200000, '[') + "1" +
+            std::string(200000, ']') + ") = 1\n");
   parse_any(head + "0 client: write(3, " + std::string(200000, '{') + ") = 1\n");
   std::string nested = head + "0 note a\n";
   for (int i = 0; i < 100; ++i) nested += "repeat I" + std::to_string(i) + " = 1..2\n";
@@ -247,19 +351,23 @@ TEST(ParserFuzz, DeepNesting) {
 TEST(ParserFuzz, RepeatExpansionIsBounded) {
   ParseLimits limits;
   limits.max_events = 5000;
-  const std::string head = "title: t\nhost client 10.0.0.1/24\nhost server 10.0.0.2/24\nlink client server\n0 note a\n";
+  const std::string head =
+      "title: t\nhost client 10.0.0.1/24\nhost server 10.0.0.2/24\nlink client server\n0 note a\n";
   // Nested repeats whose product passes the cap stop at it.
-  auto r = parse_scenario(head + "repeat I = 1..100\nrepeat J = 1..100\n +0 note {I}.{J}\nend\nend\n", "r.scn", limits);
+  auto r = parse_scenario(
+      head + "repeat I = 1..100\nrepeat J = 1..100\n +0 note {I}.{J}\nend\nend\n", "r.scn", limits);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message.rfind("too many events (more than 5000", 0), 0u);
   // An empty body repeated many times stops at the text budget, not after a billion passes.
   limits.max_repeat_text = 1 << 20;
-  auto t = parse_scenario(head + "repeat I = 1..4000\nrepeat J = 1..4000\n# " + std::string(100, 'c') + "\nend\nend\n",
-                          "r.scn", limits);
+  auto t = parse_scenario(
+      head + "repeat I = 1..4000\nrepeat J = 1..4000\n# " + std::string(100, 'c') + "\nend\nend\n",
+      "r.scn", limits);
   ASSERT_FALSE(t);
   EXPECT_EQ(t.error().message.rfind("'repeat' expands to too much text", 0), 0u);
   // Group ranges are bounded the same way.
-  auto g = parse_scenario("title: t\nhost h{1..900000} # " + std::string(2000, 'c') + "\n", "g.scn", limits);
+  auto g = parse_scenario("title: t\nhost h{1..900000} # " + std::string(2000, 'c') + "\n", "g.scn",
+                          limits);
   ASSERT_FALSE(g);
   EXPECT_EQ(g.error().message.rfind("group range {1..900000} expands to too much text", 0), 0u);
 }

@@ -20,7 +20,8 @@ constexpr std::string_view kNet =
     "host server 10.0.0.2/24\n"
     "link client server delay 50ms\n";
 
-Scenario parse_ok(std::string_view text, std::source_location where = std::source_location::current()) {
+Scenario parse_ok(std::string_view text,
+                  std::source_location where = std::source_location::current()) {
   auto r = parse_scenario(text, "t.scn");
   if (!r) {
     ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line())) << r.error().to_string();
@@ -40,10 +41,16 @@ const T& body(const Event& e) {
   return std::get<T>(e.body);
 }
 
-Time at_ms(std::int64_t ms) { return Time::zero() + Duration::millis(ms); }
+Time at_ms(std::int64_t ms) {
+  return Time::zero() + Duration::millis(ms);
+}
 
-std::int64_t int_of(const Expr& e) { return std::get<IntExpr>(e.v).value; }
-const SymbolExpr& sym_of(const Expr& e) { return std::get<SymbolExpr>(e.v); }
+std::int64_t int_of(const Expr& e) {
+  return std::get<IntExpr>(e.v).value;
+}
+const SymbolExpr& sym_of(const Expr& e) {
+  return std::get<SymbolExpr>(e.v);
+}
 
 // The spec's first example, with the times a 50 ms link gives (see the language reference).
 TEST(Parser, SpecConnectionRefused) {
@@ -476,21 +483,26 @@ TEST(Parser, SyscallArguments) {
 }
 
 TEST(Parser, ErrnoAliasesAreCanonical) {
-  const auto ev = events_of("0 client: read(3, 1) = -1 EWOULDBLOCK (Resource temporarily unavailable)\n");
+  const auto ev =
+      events_of("0 client: read(3, 1) = -1 EWOULDBLOCK (Resource temporarily unavailable)\n");
   EXPECT_EQ(body<Syscall>(ev[0]).errno_name, "EAGAIN");
 }
 
 TEST(Parser, TcpPackets) {
   const auto ev = events_of(
-      "0 client:40000 > server:80 S. 0:0(0) ack 1 win 65160 <mss 1460,nop,nop,sackOK,nop,wscale 7>\n"
+      "0 client:40000 > server:80 S. 0:0(0) ack 1 win 65160 <mss 1460,nop,nop,sackOK,nop,wscale "
+      "7>\n"
       "+0 client > server P. 1:1001(1000) ack 1 urg 3 <...>\n"
       "+0 client > server . 1:1(0) ack 1 <>\n"
       "+0 client > 10.0.0.2:* - \n"
       "+0 10.0.0.1 > server FPUEWA.\n"
-      "+0 client > server S 0:0(0) <FO, FOEXP *, FO abcd1234, sack 1:2 3:4, eol, kind 30 0102, md5 *, "
+      "+0 client > server S 0:0(0) <FO, FOEXP *, FO abcd1234, sack 1:2 3:4, eol, kind 30 0102, md5 "
+      "*, "
       "mss *, wscale *, TS val 1 ecr *>\n"
       "+0 client > server . 4294967295:9(10)\n");
-  const auto tcp = [&](int i) { return std::get<TcpPattern>(body<ExpectPacket>(ev[i]).packet.detail); };
+  const auto tcp = [&](int i) {
+    return std::get<TcpPattern>(body<ExpectPacket>(ev[i]).packet.detail);
+  };
   const PacketPattern& p0 = body<ExpectPacket>(ev[0]).packet;
   EXPECT_EQ(p0.src.port.number, 40000);
   EXPECT_EQ(p0.dst.port.number, 80);
@@ -574,7 +586,8 @@ TEST(Parser, UdpIcmpArpPackets) {
   EXPECT_EQ(a.op, ArpPattern::Op::kRequest);
   EXPECT_EQ(a.target->to_string(), "10.0.0.2");
   EXPECT_EQ(a.sender->to_string(), "10.0.0.1");
-  EXPECT_EQ(std::get<ArpPattern>(body<ExpectPacket>(ev[9]).packet.detail).op, ArpPattern::Op::kReply);
+  EXPECT_EQ(std::get<ArpPattern>(body<ExpectPacket>(ev[9]).packet.detail).op,
+            ArpPattern::Op::kReply);
 }
 
 TEST(Parser, FaultsSignalsInjectAndChecks) {
@@ -676,7 +689,8 @@ TEST(Parser, PacketdrillLinesPaste) {
       "0 client: socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
       "+0 client: setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0\n"
       "+0 client: bind(3, ..., ...) = 0\n"
-      "+0 client: sendto(3, ..., 1000, MSG_FASTOPEN, ..., ...) = -1 EINPROGRESS (Operation is now in progress)\n"
+      "+0 client: sendto(3, ..., 1000, MSG_FASTOPEN, ..., ...) = -1 EINPROGRESS (Operation is now "
+      "in progress)\n"
       "+0 client: read(4, ..., 1000) = -1 EPIPE(Broken Pipe)\n"
       "+0 client: getsockopt(4, SOL_TCP, TCP_MAXSEG, [1100], [4]) = 0\n");
   EXPECT_EQ(body<Syscall>(ev[4]).errno_name, "EPIPE");
@@ -711,7 +725,8 @@ TEST(Parser, RepeatIterationsOverlapAndMergeByTime) {
       "end\n"
       "+0 note after\n");
   std::vector<std::string> order;
-  for (const Event& e : ev) order.push_back(body<Note>(e).text + "@" + std::to_string(e.at.ns() / 1'000'000));
+  for (const Event& e : ev)
+    order.push_back(body<Note>(e).text + "@" + std::to_string(e.at.ns() / 1'000'000));
   EXPECT_EQ(order, (std::vector<std::string>{"start@0", "a1@0", "a2@1", "b1@2", "a3@2", "b2@3",
                                              "b3@4", "after@4"}));
 }

@@ -6,7 +6,9 @@
 namespace synlab::harness {
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 // Optimal string alignment distance (adjacent transpositions count as one edit).
 std::size_t distance(std::string_view a, std::string_view b) {
@@ -39,7 +41,8 @@ std::optional<std::string_view> closest_match(std::string_view word,
   std::size_t best_d = limit + 1;
   for (std::string_view c : candidates) {
     if (c == word) continue;
-    const std::size_t diff = c.size() > word.size() ? c.size() - word.size() : word.size() - c.size();
+    const std::size_t diff =
+        c.size() > word.size() ? c.size() - word.size() : word.size() - c.size();
     if (diff > limit) continue;
     const std::size_t d = distance(word, c);
     if (d < best_d) {

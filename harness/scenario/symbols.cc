@@ -293,7 +293,8 @@ std::optional<Symbol> find_symbol(std::string_view name) {
     if (s.name == name) return s;
   }
   if (name.size() > 1 && name[0] == 'E') {
-    if (auto e = st::errno_from_name(name); e && *e != st::Errno::kOk && *e != st::Errno::kERESTARTSYS) {
+    if (auto e = st::errno_from_name(name);
+        e && *e != st::Errno::kOk && *e != st::Errno::kERESTARTSYS) {
       // Aliases keep their own spelling (a static string: Symbol holds a string_view).
       if (name == "EWOULDBLOCK") return Symbol{"EWOULDBLOCK", st::linux_number(*e), K::kErrno};
       if (name == "ENOTSUP") return Symbol{"ENOTSUP", st::linux_number(*e), K::kErrno};
@@ -303,7 +304,9 @@ std::optional<Symbol> find_symbol(std::string_view name) {
   return std::nullopt;
 }
 
-std::span<const Symbol> symbol_table() { return kSymbols; }
+std::span<const Symbol> symbol_table() {
+  return kSymbols;
+}
 
 std::vector<std::string_view> symbol_names() {
   std::vector<std::string_view> v;
