@@ -1,13 +1,70 @@
 // synlab: the command-line front end.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
 #include <iostream>
 
+#include "harness/cli/run_command.h"
 #include "harness/demo.h"
+#include "harness/scenario/parser.h"
+
+namespace {
+
+constexpr const char* kRunHelp = R"(Runs scenarios and checks every expectation in them.
+
+PATH is a .scn file or a folder (searched recursively); without one, the bundled suite
+(scenarios/) runs. Prints one line per scenario (PASS/FAIL, personality, virtual time,
+packets), the details of each failure (script line, expected and actual value or packet in
+script syntax, virtual time), and last "N passed, N failed".
+
+Exit status: 0 all passed, 1 some failed, 2 bad input (a scenario that does not parse, an
+unknown personality, a bad --shard): nothing runs then.
+
+Sharding: --shard I/N runs the I-th of N slices (0 <= I < N); without it, the variables
+GTEST_SHARD_INDEX and GTEST_TOTAL_SHARDS are honoured, as GoogleTest and Bazel set them.
+
+Examples:
+  synlab run                                  the bundled suite
+  synlab run scenarios/backlog --jobs 2       one topic, two processes
+  synlab run x.scn --out out/ --seed 7        captures in out/x.pcap and out/x.pcapng
+  synlab run --filter 'handshake/*' --junit results.xml)";
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"synlab: a deterministic TCP/IP connection simulator and test harness"};
+  CLI::App app{"synlab: a deterministic TCP/IP connection simulator and test harness.\n"
+               "Simulated hosts with their own network stacks talk over simulated links in virtual time;\n"
+               "scenario scripts drive them and check every socket call and every packet."};
+  app.set_version_flag("--version", std::string("synlab ") + SYNLAB_VERSION);
   app.require_subcommand(1);
+
+  synlab::harness::RunArgs run;
+  std::string personalities;
+  std::string color = "auto";
+  auto* run_cmd = app.add_subcommand("run", "Run scenarios (the bundled suite by default)");
+  run_cmd->footer(kRunHelp);
+  run_cmd->add_option("paths", run.paths, "Scenario files or folders (default: the bundled scenarios/)");
+  run_cmd->add_option("--out", run.out_dir, "Write captures (.pcap, .pcapng per scenario) and report.json/report.txt here");
+  run_cmd->add_option("--seed", run.seed, "Override every scenario's seed");
+  run_cmd->add_option("--personality", personalities,
+                      "Run each scenario under each of these personalities (comma-separated), instead of the "
+                      "scenario's own");
+  run_cmd->add_option("-j,--jobs", run.jobs, "Run in N processes in parallel")->check(CLI::PositiveNumber);
+  run_cmd->add_option("--filter", run.filters,
+                      "Only scenarios whose name (e.g. handshake/basic) or a tag matches this glob; repeatable");
+  run_cmd->add_option("--json", run.json_file, "Write a JSON report here");
+  run_cmd->add_option("--junit", run.junit_file, "Write a JUnit XML report here");
+  run_cmd->add_option("--shard", run.shard, "Run only slice I of N (I/N, 0-based)");
+  run_cmd->add_flag("--no-captures", [&run](std::int64_t) { run.captures = false; },
+                    "With --out: do not write captures");
+  run_cmd->add_flag("-v,--verbose", run.verbose, "Print details for passing scenarios too");
+  run_cmd->add_flag("--list", run.list_only, "List the selected scenarios and stop");
+  run_cmd->add_option("--color", color, "Colour the PASS/FAIL words: auto, always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+
+  std::vector<std::string> check_paths;
+  auto* check_cmd = app.add_subcommand("check", "Parse scenarios without running them (exit 2 on any error)");
+  check_cmd->add_option("paths", check_paths, "Scenario files or folders")->required();
 
   synlab::harness::DemoOptions demo;
   auto* demo_cmd = app.add_subcommand("demo", "Run the two-host example: a connection over a lossy link, captured");
@@ -15,15 +72,35 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--loss", demo.loss, "Loss rate on the link (0..1)");
   demo_cmd->add_option("--out", demo.out_dir, "Directory for the captures");
 
-  auto* run_cmd = app.add_subcommand("run", "Run scenarios (the bundled suite by default)");
-  std::vector<std::string> paths;
-  run_cmd->add_option("paths", paths, "Scenario files or folders");
-
   CLI11_PARSE(app, argc, argv);
   if (demo_cmd->parsed()) return synlab::harness::run_demo(demo, std::cout);
+  if (check_cmd->parsed()) {
+    std::vector<synlab::harness::Found> found;
+    std::string error;
+    if (!synlab::harness::find_scenarios(check_paths, &found, &error)) {
+      std::cerr << "synlab: error: " << error << "\n";
+      return 2;
+    }
+    int bad = 0;
+    for (const auto& f : found) {
+      auto s = synlab::harness::parse_scenario_file(f.path);
+      if (!s) {
+        std::cerr << s.error().to_string();
+        ++bad;
+      }
+    }
+    std::cout << found.size() - static_cast<std::size_t>(bad) << " ok, " << bad << " with errors\n";
+    return bad ? 2 : 0;
+  }
   if (run_cmd->parsed()) {
-    // Until the scenario runner exists, `run` runs the two-host example.
-    return synlab::harness::run_demo(demo, std::cout);
+    std::stringstream ps(personalities);
+    for (std::string p; std::getline(ps, p, ',');) {
+      if (!p.empty()) run.personalities.push_back(p);
+    }
+    const bool tty = isatty(STDOUT_FILENO) != 0;
+    run.color = color == "always" || (color == "auto" && tty);
+    run.progress = tty;
+    return synlab::harness::run_command(run, std::cout, std::cerr);
   }
   return 0;
 }

@@ -341,7 +341,7 @@ bool Runner::build() {
       std::optional<int> mtu = at->mtu;
       if (!mtu) {
         for (const auto& d2 : s_.declarations) {
-          if (const auto* sg = std::get_if<SegmentDecl>(&d2); sg && sg->name == at->segment) mtu = sg->options.mtu;
+          if (const auto* seg = std::get_if<SegmentDecl>(&d2); seg && seg->name == at->segment) mtu = seg->options.mtu;
         }
       }
       attach(*host(at->host), *link, at->addresses, mtu);
@@ -384,8 +384,8 @@ bool Runner::build() {
     } else if (const auto* sc = std::get_if<SysctlDecl>(&d)) {
       for (const auto& hp : world_.hosts()) {
         if (sc->host != "*" && hp->name() != sc->host) continue;
-        if (auto r = stack::set_sysctl(hp->personality(), sc->name, sc->value); !r) {
-          fail(sc->loc, r.error());
+        if (auto set = stack::set_sysctl(hp->personality(), sc->name, sc->value); !set) {
+          fail(sc->loc, set.error());
           return false;
         }
       }
