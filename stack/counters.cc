@@ -67,6 +67,7 @@ constexpr std::array<MibInfo, static_cast<std::size_t>(Mib::kCount)> kMibs = {{
     {Mib::kTCPFastOpenPassiveFail, "TCPFastOpenPassiveFail", "TcpExt"},
     {Mib::kTCPFastOpenListenOverflow, "TCPFastOpenListenOverflow", "TcpExt"},
     {Mib::kTCPFastOpenCookieReqd, "TCPFastOpenCookieReqd", "TcpExt"},
+    {Mib::kTCPFastOpenPassiveAltKey, "TCPFastOpenPassiveAltKey", "TcpExt"},
     {Mib::kTCPOrigDataSent, "TCPOrigDataSent", "TcpExt"},
     {Mib::kTCPRcvQDrop, "TCPRcvQDrop", "TcpExt"},
     {Mib::kTCPOFOQueue, "TCPOFOQueue", "TcpExt"},

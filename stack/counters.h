@@ -31,6 +31,7 @@ enum class Mib : std::uint16_t {
   kTCPSYNChallenge, kPAWSEstab, kTCPACKSkippedSynRecv, kOutOfWindowIcmps, kTW, kTWRecycled,
   kDelayedACKs, kTCPFastOpenActive, kTCPFastOpenActiveFail, kTCPFastOpenPassive,
   kTCPFastOpenPassiveFail, kTCPFastOpenListenOverflow, kTCPFastOpenCookieReqd,
+  kTCPFastOpenPassiveAltKey,
   kTCPOrigDataSent, kTCPRcvQDrop, kTCPOFOQueue,
   // Udp / Udp6
   kUdpInDatagrams, kUdpNoPorts, kUdpInErrors, kUdpOutDatagrams, kUdpRcvbufErrors,

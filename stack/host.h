@@ -202,7 +202,7 @@ class Host {
   std::int64_t icmp_global_credit = 0;
   std::map<wire::IpAddr, std::pair<sim::Time, std::int64_t>> icmp_peer_tokens;
   // Fast Open client cookie cache (tcp_fastopen_cache_get/set), by peer address.
-  std::map<wire::IpAddr, std::vector<std::uint8_t>> tfo_cookies;
+  std::map<wire::IpAddr, TfoCacheEntry> tfo_cookies;
   std::uint64_t next_trace_id = 1;
   // The simulated process runs as root (CAP_NET_BIND_SERVICE) unless a scenario says not.
   bool privileged = true;

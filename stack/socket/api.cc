@@ -11,6 +11,7 @@
 #include "stack/socket/constants.h"
 #include "stack/socket/wait.h"
 #include "stack/tcp/tcp.h"
+#include "stack/tcp/tcp_fastopen.h"
 #include "stack/udp/udp.h"
 
 namespace synlab::stack {
@@ -135,6 +136,141 @@ void block(Host& h, ThreadId thread, std::vector<SockId> socks, const char* what
       st->done(st->on_timeout());
     });
   }
+}
+
+// __inet_stream_connect for a TCP socket: connect(), and the connect step of
+// sendto(MSG_FASTOPEN) (`is_sendmsg`, where `addr` may be null). `nonblocking` is O_NONBLOCK,
+// or MSG_DONTWAIT for sendmsg.
+void stream_connect(Host& h, Sock& s, const UserAddr* addr, bool nonblocking, bool is_sendmsg, ThreadId thread,
+                    Done<void> done) {
+  const Personality& p = h.personality();
+  if (addr) {
+    if (addr->len < 2) return done(fail(Errno::kEINVAL));
+    if (addr->family() == kAfUnspec) {
+      if (p.af_unspec_disconnects) tcp_disconnect(h, s);
+      s.ss = SockState::kUnconnected;
+      return done({});
+    }
+  }
+  Errno err = Errno::kOk;
+  switch (s.ss) {
+    case SockState::kConnected:
+      return done(fail(Errno::kEISCONN));
+    case SockState::kDisconnecting:
+      return done(fail(Errno::kEINVAL));
+    case SockState::kConnecting:
+      if (s.tcp.fastopen.defer_connect) {
+        // TCP_FASTOPEN_CONNECT deferred the SYN: connect() again says EISCONN; the write that
+        // sends the SYN waits like a connect in progress.
+        err = is_sendmsg ? Errno::kEINPROGRESS : Errno::kEISCONN;
+        break;
+      }
+      if (!p.connect_reports_async_success && s.tcp.state == TcpState::kEstablished) {
+        s.ss = SockState::kConnected;
+        return done(fail(Errno::kEISCONN));
+      }
+      err = p.ealready_when_in_progress ? Errno::kEALREADY : Errno::kEINPROGRESS;
+      break;
+    case SockState::kUnconnected: {
+      if (s.tcp.state != TcpState::kClosed) return done(fail(Errno::kEISCONN));
+      // sendto(MSG_FASTOPEN) without an address: tcp_v4_connect sees addr_len 0.
+      if (!addr) return done(fail(Errno::kEINVAL));
+      SysResult<SockAddr> d = s.family == kAfInet6 ? decode_in6(*addr) : decode_in(*addr);
+      if (!d) return done(fail(d.error()));
+      if (auto r = tcp_connect(h, s, *d); !r) return done(fail(r.error()));
+      s.ss = SockState::kConnecting;
+      if (s.tcp.fastopen.defer_connect) return done({});  // TCP_FASTOPEN_CONNECT: 0 at once
+      err = Errno::kEINPROGRESS;
+      break;
+    }
+  }
+
+  // The outcome once the handshake is over: 0, or the socket's error (and a fresh start).
+  auto finish = [&h, &s]() -> SysResult<void> {
+    if (s.tcp.state == TcpState::kClosed) {
+      Errno e = s.err != Errno::kOk ? s.err : Errno::kECONNABORTED;
+      s.err = Errno::kOk;
+      s.ss = SockState::kUnconnected;
+      tcp_disconnect(h, s);
+      s.err = Errno::kOk;
+      return fail(e);
+    }
+    s.ss = SockState::kConnected;
+    return {};
+  };
+
+  if (in_progress(s)) {
+    if (nonblocking) return done(fail(err));
+    if (err == Errno::kEALREADY && !p.blocking_connect_waits_again) return done(fail(err));
+    const SockId sid = s.id;
+    const sim::Duration timeo = s.opt.sndtimeo;
+    block<void>(
+        h, thread, {sid}, is_sendmsg ? "sendto" : "connect", p.blocking_connect_waits_again, timeo,
+        [&h, sid, finish]() -> std::optional<SysResult<void>> {
+          Sock* sp = h.sock(sid);
+          if (!sp) return SysResult<void>(fail(Errno::kEBADF));
+          if (in_progress(*sp)) return std::nullopt;
+          return finish();
+        },
+        // inet_wait_for_connect timed out: connect returns the error set before waiting.
+        [err]() -> SysResult<void> { return fail(err); }, std::move(done));
+    return;
+  }
+  done(finish());
+}
+
+// A TCP write: tcp_sendmsg, waiting for room (or the handshake) unless non-blocking.
+void tcp_send_call(Host& h, SockId sid, std::vector<std::uint8_t> data, int flags, bool nonblock, ThreadId thread,
+                   Done<std::size_t> done) {
+  auto attempt = [&h, sid, data = std::move(data), flags]() -> std::optional<SysResult<std::size_t>> {
+    Sock* sp = h.sock(sid);
+    if (!sp) return SysResult<std::size_t>(fail(Errno::kEBADF));
+    auto r = tcp_sendmsg(h, *sp, data, flags);
+    if (!r) {
+      if (r.error() == Errno::kEAGAIN) return std::nullopt;
+      if (r.error() == Errno::kEPIPE && !(flags & kMsgNosignal)) {
+        h.trace_note(sim::TraceKind::kNote, sp, "SIGPIPE (write on a connection that cannot send)");
+      }
+      return SysResult<std::size_t>(fail(r.error()));
+    }
+    return SysResult<std::size_t>(*r);
+  };
+  if (auto r = attempt()) return done(std::move(*r));
+  if (nonblock) return done(fail(Errno::kEAGAIN));
+  Sock* s = h.sock(sid);
+  block<std::size_t>(h, thread, {sid}, "send", true, s->opt.sndtimeo, std::move(attempt),
+                     []() -> SysResult<std::size_t> { return fail(Errno::kEAGAIN); }, std::move(done));
+}
+
+// tcp_sendmsg_fastopen: sendto(MSG_FASTOPEN), or the first write after TCP_FASTOPEN_CONNECT.
+// A connect whose SYN carries as much of the data as fits (with a cached cookie) or a cookie
+// request (without); then, once connected, the rest as an ordinary write. Non-blocking, it
+// returns the bytes the SYN carried, or EINPROGRESS when it carried none.
+void sendmsg_fastopen(Host& h, Sock& s, std::vector<std::uint8_t> data, int flags, const UserAddr* to,
+                      bool nonblock, ThreadId thread, Done<std::size_t> done) {
+  const bool unspec = to && to->len >= 2 && to->family() == kAfUnspec;
+  if (auto r = tcp_fastopen_sendmsg_begin(h, s, data, unspec); !r) return done(fail(r.error()));
+  const SockId sid = s.id;
+  stream_connect(
+      h, s, to, nonblock, true, thread,
+      [&h, sid, data = std::move(data), flags, nonblock, thread, done = std::move(done)](SysResult<void> r) mutable {
+        Sock* sp = h.sock(sid);
+        const std::size_t copied_syn = sp ? tcp_fastopen_sendmsg_end(*sp) : 0;
+        if (!r) {
+          if (r.error() == Errno::kEINPROGRESS && copied_syn > 0) return done(copied_syn);
+          return done(fail(r.error()));
+        }
+        if (copied_syn >= data.size() || !sp) return done(copied_syn);
+        // Connected: the data the SYN did not carry goes as an ordinary write.
+        std::vector<std::uint8_t> rest(data.begin() + static_cast<std::ptrdiff_t>(copied_syn), data.end());
+        tcp_send_call(h, sid, std::move(rest), flags, nonblock, thread,
+                      [copied_syn, done = std::move(done)](SysResult<std::size_t> n) {
+                        if (n) return done(copied_syn + *n);
+                        // "do_error: if (copied + copied_syn) goto out;"
+                        if (copied_syn > 0) return done(copied_syn);
+                        done(std::move(n));
+                      });
+      });
 }
 
 }  // namespace
@@ -275,7 +411,6 @@ void Host::connect(int fd, const UserAddr& addr, Done<void> done, ThreadId threa
   auto sr = sock_for(*this, fd);
   if (!sr) return done(fail(sr.error()));
   Sock& s = **sr;
-  const Personality& p = personality_;
 
   if (s.is_udp()) {
     // inet_dgram_connect.
@@ -291,69 +426,7 @@ void Host::connect(int fd, const UserAddr& addr, Done<void> done, ThreadId threa
     return done(r ? SysResult<void>{} : SysResult<void>(fail(r.error())));
   }
 
-  // __inet_stream_connect.
-  if (addr.len < 2) return done(fail(Errno::kEINVAL));
-  if (addr.family() == kAfUnspec) {
-    if (p.af_unspec_disconnects) tcp_disconnect(*this, s);
-    s.ss = SockState::kUnconnected;
-    return done({});
-  }
-  Errno err = Errno::kOk;
-  switch (s.ss) {
-    case SockState::kConnected:
-      return done(fail(Errno::kEISCONN));
-    case SockState::kDisconnecting:
-      return done(fail(Errno::kEINVAL));
-    case SockState::kConnecting:
-      if (!p.connect_reports_async_success && s.tcp.state == TcpState::kEstablished) {
-        s.ss = SockState::kConnected;
-        return done(fail(Errno::kEISCONN));
-      }
-      err = p.ealready_when_in_progress ? Errno::kEALREADY : Errno::kEINPROGRESS;
-      break;
-    case SockState::kUnconnected: {
-      if (s.tcp.state != TcpState::kClosed) return done(fail(Errno::kEISCONN));
-      SysResult<SockAddr> d = s.family == kAfInet6 ? decode_in6(addr) : decode_in(addr);
-      if (!d) return done(fail(d.error()));
-      if (auto r = tcp_connect(*this, s, *d); !r) return done(fail(r.error()));
-      s.ss = SockState::kConnecting;
-      err = Errno::kEINPROGRESS;
-      break;
-    }
-  }
-
-  // The outcome once the handshake is over: 0, or the socket's error (and a fresh start).
-  auto finish = [this, &s]() -> SysResult<void> {
-    if (s.tcp.state == TcpState::kClosed) {
-      Errno e = s.err != Errno::kOk ? s.err : Errno::kECONNABORTED;
-      s.err = Errno::kOk;
-      s.ss = SockState::kUnconnected;
-      tcp_disconnect(*this, s);
-      s.err = Errno::kOk;
-      return fail(e);
-    }
-    s.ss = SockState::kConnected;
-    return {};
-  };
-
-  if (in_progress(s)) {
-    if (s.nonblocking) return done(fail(err));
-    if (err == Errno::kEALREADY && !p.blocking_connect_waits_again) return done(fail(err));
-    const SockId sid = s.id;
-    const sim::Duration timeo = s.opt.sndtimeo;
-    block<void>(
-        *this, thread, {sid}, "connect", p.blocking_connect_waits_again, timeo,
-        [this, sid, finish]() -> std::optional<SysResult<void>> {
-          Sock* sp = sock(sid);
-          if (!sp) return SysResult<void>(fail(Errno::kEBADF));
-          if (in_progress(*sp)) return std::nullopt;
-          return finish();
-        },
-        // inet_wait_for_connect timed out: connect returns the error set before waiting.
-        [err]() -> SysResult<void> { return fail(err); }, std::move(done));
-    return;
-  }
-  done(finish());
+  stream_connect(*this, s, &addr, s.nonblocking, false, thread, std::move(done));
 }
 
 void Host::accept(int fd, int flags, Done<AcceptResult> done, ThreadId thread) {
@@ -449,25 +522,14 @@ void Host::send(int fd, std::span<const std::uint8_t> data, int flags, const Use
     auto r = udp_sendmsg(*this, s, data, dst ? &*dst : nullptr);
     return done(r);
   }
-  const SockId sid = s.id;
   std::vector<std::uint8_t> copy(data.begin(), data.end());
-  auto attempt = [this, sid, copy, flags]() -> std::optional<SysResult<std::size_t>> {
-    Sock* sp = sock(sid);
-    if (!sp) return SysResult<std::size_t>(fail(Errno::kEBADF));
-    auto r = tcp_sendmsg(*this, *sp, copy, flags);
-    if (!r) {
-      if (r.error() == Errno::kEAGAIN) return std::nullopt;
-      if (r.error() == Errno::kEPIPE && !(flags & kMsgNosignal)) {
-        trace_note(sim::TraceKind::kNote, sp, "SIGPIPE (write on a connection that cannot send)");
-      }
-      return SysResult<std::size_t>(fail(r.error()));
-    }
-    return SysResult<std::size_t>(*r);
-  };
-  if (auto r = attempt()) return done(std::move(*r));
-  if (s.nonblocking || (flags & kMsgDontwait)) return done(fail(Errno::kEAGAIN));
-  block<std::size_t>(*this, thread, {sid}, "send", true, s.opt.sndtimeo, attempt,
-                     []() -> SysResult<std::size_t> { return fail(Errno::kEAGAIN); }, std::move(done));
+  const bool nonblock = s.nonblocking || (flags & kMsgDontwait) != 0;
+  if ((flags & kMsgFastopen) || s.tcp.fastopen.defer_connect) {
+    // tcp_sendmsg_locked: MSG_FASTOPEN, or the first write after TCP_FASTOPEN_CONNECT.
+    sendmsg_fastopen(*this, s, std::move(copy), flags, to, nonblock, thread, std::move(done));
+    return;
+  }
+  tcp_send_call(*this, s.id, std::move(copy), flags, nonblock, thread, std::move(done));
 }
 
 void Host::close(int fd, Done<void> done, ThreadId thread) {
@@ -645,6 +707,13 @@ SysResult<void> Host::setsockopt(int fd, int level, int optname, const OptVal& v
       }
     case kSolTcp:
       if (!s.is_tcp()) return fail(Errno::kENOPROTOOPT);
+      if (optname == kTcpFastopenKey) {
+        // TCP_FASTOPEN_KEY: this socket's key, 16 bytes, or 32 with a backup key for rotation
+        // (tcp_fastopen_reset_cipher on the socket's accept queue).
+        if (v.size() != 16 && v.size() != 32) return fail(Errno::kEINVAL);
+        s.opt.fastopen_key = v;
+        return {};
+      }
       if (!need_int()) return fail(Errno::kEINVAL);
       switch (optname) {
         case kTcpNodelay: s.opt.nodelay = x != 0; return {};
@@ -675,8 +744,17 @@ SysResult<void> Host::setsockopt(int fd, int level, int optname, const OptVal& v
           if (s.listener) s.listener->fastopen_max_qlen = s.opt.fastopen_qlen;
           return {};
         case kTcpFastopenConnect:
-          if (s.tcp.state != TcpState::kClosed) return fail(Errno::kEISCONN);
+          // do_tcp_setsockopt: 0 or 1; EOPNOTSUPP unless the client side of Fast Open is on
+          // (net.ipv4.tcp_fastopen & 1); only before connect().
+          if (x < 0 || x > 1) return fail(Errno::kEINVAL);
+          if (!(personality_.tcp_fastopen & kTfoClientEnable)) return fail(Errno::kEOPNOTSUPP);
+          if (s.tcp.state != TcpState::kClosed) return fail(Errno::kEINVAL);
           s.opt.fastopen_connect = x != 0;
+          return {};
+        case kTcpFastopenNoCookie:
+          if (x < 0 || x > 1) return fail(Errno::kEINVAL);
+          if (s.tcp.state != TcpState::kClosed && s.tcp.state != TcpState::kListen) return fail(Errno::kEINVAL);
+          s.opt.fastopen_no_cookie = x != 0;
           return {};
         default:
           return fail(Errno::kENOPROTOOPT);
@@ -789,6 +867,15 @@ SysResult<OptVal> Host::getsockopt(int fd, int level, int optname, int optlen) {
         case kTcpKeepintvl: return ret_int(s.opt.keepintvl);
         case kTcpKeepcnt: return ret_int(s.opt.keepcnt);
         case kTcpFastopenConnect: return ret_int(s.opt.fastopen_connect);
+        case kTcpFastopen: return ret_int(s.listener ? s.listener->fastopen_max_qlen : s.opt.fastopen_qlen);
+        case kTcpFastopenNoCookie: return ret_int(s.opt.fastopen_no_cookie);
+        case kTcpFastopenKey: {
+          // The socket's keys, else the namespace's (tcp_fastopen_get_cipher), truncated to optlen.
+          OptVal v;
+          for (const auto& k : tcp_fastopen_keys(*this, &s)) v.insert(v.end(), k.begin(), k.end());
+          v.resize(std::min<std::size_t>(v.size(), static_cast<std::size_t>(optlen)));
+          return v;
+        }
         case kTcpInfo: {
           // The first fields of struct tcp_info (tcpi_state ... tcpi_rto).
           OptVal v(104, 0);
@@ -799,8 +886,11 @@ SysResult<OptVal> Host::getsockopt(int fd, int level, int optname, int optlen) {
           if (s.tcp.ts_ok) options |= 1;
           if (s.tcp.sack_ok) options |= 2;
           if (s.tcp.wscale_ok) options |= 4;
+          if (s.tcp.fastopen.syn_data_acked) options |= 32;  // TCPI_OPT_SYN_DATA
           v[5] = options;
           v[6] = static_cast<std::uint8_t>((s.tcp.snd_wscale & 0xf) | ((s.tcp.rcv_wscale & 0xf) << 4));
+          // tcpi_delivery_rate_app_limited:1, tcpi_fastopen_client_fail:2.
+          v[7] = static_cast<std::uint8_t>((s.tcp.fastopen.client_fail & 3) << 1);
           auto put32 = [&](std::size_t off, std::uint32_t x) {
             for (int i = 0; i < 4; ++i) v[off + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(x >> (8 * i));
           };
@@ -894,14 +984,17 @@ short Host::poll_mask(const Sock& s) const {
   // tcp_poll.
   if (s.shutdown == (kRcvShutdown | kSendShutdown) || st == TcpState::kClosed) mask |= kPollHup;
   if (s.shutdown & kRcvShutdown) mask |= kPollIn | kPollRdNorm | kPollRdHup;
-  if (st != TcpState::kSynSent && st != TcpState::kSynReceived) {
+  // "Connected or passive Fast Open socket?"
+  if (st != TcpState::kSynSent && (st != TcpState::kSynReceived || s.tcp.fastopen.rsk)) {
     if (!s.tcp.rcvq.empty()) mask |= kPollIn | kPollRdNorm;
     if (!(s.shutdown & kSendShutdown)) {
       if (tcp_writable(s)) mask |= kPollOut | kPollWrNorm;
     } else {
       mask |= kPollOut | kPollWrNorm;
     }
-  } else if (st == TcpState::kSynSent && s.tcp.fastopen.connect_pending) {
+  } else if (st == TcpState::kSynSent && s.tcp.fastopen.defer_connect) {
+    // "Active TCP fastopen socket with defer_connect. Return EPOLLOUT so application can
+    // call write() in order for kernel to generate SYN+data."
     mask |= kPollOut | kPollWrNorm;
   }
   if (s.err != Errno::kOk) mask |= kPollErr;

@@ -43,6 +43,8 @@ inline constexpr int kTcpCongestion = 13;
 inline constexpr int kTcpUserTimeout = 18;
 inline constexpr int kTcpFastopen = 23;
 inline constexpr int kTcpFastopenConnect = 30;
+inline constexpr int kTcpFastopenKey = 33;
+inline constexpr int kTcpFastopenNoCookie = 34;
 
 inline constexpr int kIpTos = 1;
 inline constexpr int kIpTtl = 2;

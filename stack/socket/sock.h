@@ -59,6 +59,8 @@ struct SockOpts {
   bool quickack = false;
   bool fastopen_connect = false;  // TCP_FASTOPEN_CONNECT
   int fastopen_qlen = 0;          // TCP_FASTOPEN on a listener
+  bool fastopen_no_cookie = false;             // TCP_FASTOPEN_NO_COOKIE
+  std::vector<std::uint8_t> fastopen_key;      // TCP_FASTOPEN_KEY: 16 or 32 bytes (primary, backup)
   int defer_accept = 0;
   int keepidle = 7200, keepintvl = 75, keepcnt = 9;
 };

@@ -47,6 +47,9 @@ struct TcpTables {
   // Linux's table_perturb[] (inet_hash_connect): per-bucket offsets that make successive
   // connects to one destination walk the port range from a moving random point.
   std::array<std::uint32_t, 256> port_perturb{};
+  // Linux's tcp_tw_isn: the ISN for a SYN that a TIME_WAIT socket hands to a listener (its
+  // snd_nxt + 65537, tcp_timewait_state_process); 0 when there is none. Read once by the SYN.
+  std::uint32_t tw_isn = 0;
 };
 
 struct UdpTables {

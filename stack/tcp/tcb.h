@@ -10,6 +10,8 @@
 // queue holds finished child sockets until accept() takes them.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -33,14 +35,51 @@ struct OooSegment {
   bool fin = false;
 };
 
-// Fast Open state of a connection (RFC 7413).
+// A Fast Open cookie as Linux's struct tcp_fastopen_cookie: len -1 means no option, 0 a
+// cookie request, 4..16 a cookie; `exp` marks the pre-RFC option (kind 254, magic 0xF989).
+struct TfoCookie {
+  int len = -1;
+  std::array<std::uint8_t, 16> val{};
+  bool exp = false;
+  bool operator==(const TfoCookie&) const = default;
+};
+
+// One peer's entry in the Fast Open client cache (the tcp_fastopen_metrics of Linux's
+// tcp_metrics.c): the cookie the server gave, its MSS, and the fallback bookkeeping.
+struct TfoCacheEntry {
+  TfoCookie cookie;         // len <= 0: none yet
+  std::uint16_t mss = 0;    // the SYN-ACK's MSS, which sizes the next SYN's data
+  int try_exp = 0;          // 1: ask with the experimental option next; 2: back to kind 34
+  int syn_loss = 0;         // SYN-data attempts in a row that seemed lost
+  sim::Time last_syn_loss;
+};
+
+// Fast Open state of a connection (RFC 7413): the fastopen fields of Linux's tcp_sock.
+// tcp_fastopen.h has the logic; see there for which Linux function each one follows.
 struct TcpFastOpenState {
-  bool connect_pending = false;   // TCP_FASTOPEN_CONNECT: SYN deferred to the first write
-  bool requested_cookie = false;  // our SYN carried a cookie request
-  bool sent_data_in_syn = false;  // our SYN carried data (snd_nxt covers it)
-  std::uint32_t syn_data_len = 0; // bytes of data carried by our SYN
-  bool syn_data_acked = false;    // the SYN-ACK acknowledged that data
-  bool passive = false;           // we accepted data in a SYN as a server
+  // Active open (client).
+  bool defer_connect = false;        // DEFER_CONNECT: TCP_FASTOPEN_CONNECT had a cookie, so
+                                     // the SYN waits for the first write
+  bool req = false;                  // tp->fastopen_req exists (sendmsg or TCP_FASTOPEN_CONNECT)
+  std::vector<std::uint8_t> req_data;  // fastopen_req->data: what the writer offered the SYN
+  bool req_data_pending = false;     // fastopen_req->data != NULL: the writer still has data
+  std::size_t req_copied = 0;        // fastopen_req->copied: bytes the SYN carried
+  TfoCookie req_cookie{0};           // fastopen_req->cookie; -1 once the first SYN has gone
+  bool syn_fastopen = false;         // our SYN carried a Fast Open option
+  bool syn_fastopen_exp = false;     // ... in the experimental format
+  bool syn_data = false;             // our SYN carried data
+  bool syn_data_acked = false;       // TCPI_OPT_SYN_DATA: the SYN data was acknowledged (client)
+                                     // or accepted (server child)
+  std::uint8_t client_fail = 0;      // tcpi_fastopen_client_fail (TFO_COOKIE_UNAVAILABLE, ...)
+  int pmtu = 1500;                   // icsk_pmtu_cookie, kept for a deferred SYN
+  // Passive open (a child created at SYN time).
+  bool rsk = false;                  // tp->fastopen_rsk: the final ACK has not come yet
+  bool rsk_accepted = false;         // accept() took the child (Linux sets req->sk = NULL)
+  SockId rsk_listener = 0;           // the listener whose Fast Open queue counts this child
+  std::uint64_t rsk_listener_trace = 0;  // its trace id, in case the listener id was reused
+  TfoCookie synack_cookie;           // a cookie for the first SYN-ACK (backup-key match)
+  sim::Time synack_sent;             // for the SYN-ACK RTT sample (tcp_synack_rtt_meas)
+  bool synack_retransmitted = false;
 };
 
 struct TcpCb {
@@ -143,8 +182,11 @@ struct Listener {
   int young = 0;                   // request socks whose SYN-ACK has not timed out yet
   sim::Time last_synq_overflow;    // when a SYN cookie was last sent (tcp_synq_overflow)
   bool synq_overflowed = false;
-  int fastopen_max_qlen = 0;       // TCP_FASTOPEN
-  int fastopen_qlen = 0;
+  int fastopen_max_qlen = 0;       // fastopenq.max_qlen (TCP_FASTOPEN, or the backlog)
+  int fastopen_qlen = 0;           // Fast Open children whose final ACK has not come
+  // fastopenq.rskq_rst_head: children reset after accept() keep their queue slot until these
+  // times (reqsk_fastopen_remove), oldest first.
+  std::vector<sim::Time> fastopen_rst_expiry;
 
   std::size_t accept_qlen() const { return accept_queue.size() - accept_head; }
 };

@@ -9,7 +9,7 @@
 // Files: tcp_proto.cc (state changes, connect, listen, close, send/recv), tcp_input.cc
 // (segment arrival per state), tcp_listen.cc (SYN and request socks, SYN cookies, the accept
 // queue), tcp_output.cc (building and sending segments, windows), tcp_timer.cc (every timer),
-// tcp_ports.cc (socket tables, bind, ephemeral ports).
+// tcp_ports.cc (socket tables, bind, ephemeral ports), tcp_fastopen.cc (RFC 7413 Fast Open).
 #pragma once
 
 #include <cstdint>
@@ -44,7 +44,11 @@ void tcp_destroy(Host& h, Sock& s);
 
 // --- Calls (tcp_proto.cc) -----------------------------------------------------------------
 // tcp_v4_connect / tcp_v6_connect + tcp_connect: route, source address, local port, SYN.
+// With TCP_FASTOPEN_CONNECT and a cached cookie the SYN is deferred (tcp_fastopen_defer_connect).
 SysResult<void> tcp_connect(Host& h, Sock& s, const SockAddr& dst);
+// tcp_connect (tcp_output.c): tcp_connect_init and the first SYN (with Fast Open data when a
+// request is under way), for a socket that tcp_connect left in SYN-SENT.
+void tcp_connect_send(Host& h, Sock& s);
 // __inet_listen_sk: CLOSE or LISTEN only; binds a port if there is none.
 SysResult<void> tcp_listen(Host& h, Sock& s, int backlog);
 // tcp_disconnect: back to CLOSE (AF_UNSPEC connect, a failed connect's cleanup), sending an
@@ -113,7 +117,9 @@ std::uint32_t tcp_ts_now(const Host& h, std::uint32_t ts_off);
 void tcp_ack_snd_check(Host& h, Sock& s);
 // The ACK Linux sends for a request sock (out-of-window segment in SYN-RECEIVED).
 void tcp_reqsk_send_ack(Host& h, const RequestSock& r, const IpMeta& m);
-void tcp_send_synack_req(Host& h, RequestSock& r, bool retransmit, std::optional<std::uint32_t> cookie_ts = {});
+// `fastopen`: a Fast Open cookie for the first SYN-ACK (tcp_synack_options), when len >= 0.
+void tcp_send_synack_req(Host& h, RequestSock& r, bool retransmit, std::optional<std::uint32_t> cookie_ts = {},
+                         const TfoCookie* fastopen = nullptr);
 
 // --- Timers (tcp_timer.cc) ------------------------------------------------------------------
 void tcp_reset_rtx_timer(Host& h, Sock& s, sim::Duration when);

@@ -8,6 +8,7 @@
 #include "stack/ip/neighbour.h"
 #include "stack/socket/wait.h"
 #include "stack/tcp/tcp.h"
+#include "stack/tcp/tcp_fastopen.h"
 
 namespace synlab::stack {
 namespace {
@@ -78,6 +79,9 @@ void tcp_reset(Host& h, Sock& s, const IpMeta& m) {
   }
   h.frame_drop(m.frame, DropReason::kTcpReset, why);
   s.tcp.sndq.clear();
+  // tcp_check_req for a Fast Open child: "received a valid RST pkt" (reqsk_fastopen_remove
+  // with reset: an accepted child keeps its Fast Open queue slot for a while).
+  tcp_fastopen_child_gone(h, s, true);
   tcp_done_with_error(h, s, err, why);
 }
 
@@ -191,7 +195,9 @@ void data_queue(Host& h, Sock& s, const wire::TcpRepr& t) {
   const bool fin = (t.flags & kFin) != 0;
   const SeqNum seq(t.seq);
   std::span<const std::uint8_t> data = t.payload;
-  if (data.empty() && !fin) return;
+  // "if (TCP_SKB_CB(skb)->seq == TCP_SKB_CB(skb)->end_seq)": a SYN counts, so the duplicate
+  // SYN-ACK of a simultaneous open goes on to be ACKed as old data.
+  if (t.seq_len() == 0) return;
   if (seq == tp.rcv_nxt) {
     if (!data.empty() && receive_window(tp) == 0) {
       h.counters().drop(DropReason::kTcpZeroWindow);
@@ -395,6 +401,20 @@ bool synsent(Host& h, Sock& s, const IpMeta& m, const wire::TcpRepr& t) {
     tp.retrans_stamp_set = false;
     neigh_confirm(h, 0, s.daddr);
     finish_connect(h, s);
+    // tcp_rcv_fastopen_synack: cache the cookie; SYN data the SYN-ACK did not acknowledge goes
+    // again at once, and that segment carries the ACK.
+    if (tcp_fastopen_synack(h, s, t, retransmitted)) return false;
+    if (tcp_fastopen_write_pending(s)) {
+      // sk_write_pending: a writer blocked in sendto(MSG_FASTOPEN) has data the SYN did not
+      // take; the ACK waits (up to TCP_DELACK_MAX) to ride on it.
+      tp.ack_pending = true;
+      tp.ack_quick = std::max(tp.ack_quick, kMaxQuickAcks);
+      const sim::Duration ato = tp.ato;
+      tp.ato = h.personality().delayed_ack_max;
+      tcp_schedule_delack(h, s);
+      tp.ato = ato;
+      return false;
+    }
     // Linux sends the ACK at once unless data is waiting to go (then it rides on the data).
     if (!tp.sndq.empty() || tp.fin_queued) {
       tp.ack_pending = true;
@@ -502,11 +522,16 @@ void timewait_rcv(Host& h, Sock& s, const IpMeta& m, const wire::TcpRepr& t) {
     if (Sock* l = tcp_lookup_listener(h, m.dst, t.dst_port, m.ifindex)) {
       h.trace_note(sim::TraceKind::kNote, &s, "new SYN for a connection in TIME_WAIT: reopening it");
       tcp_set_state(h, s, TcpState::kClosed, "replaced by a new connection");
+      // "isn = tcptw->tw_snd_nxt + 65535 + 2": the new connection starts past the old one.
+      h.tcp.tw_isn = tp.snd_nxt.raw + 65535 + 2;
+      if (h.tcp.tw_isn == 0) h.tcp.tw_isn = 1;
       tcp_destroy(h, s);
       tcp_listen_rcv(h, *l, m, t);
+      h.tcp.tw_isn = 0;
       return;
     }
-    tcp_send_reset_reply(h, m, t, "SYN for a connection in TIME_WAIT and nobody listening");
+    // tcp_v4_rcv: TCP_TW_SYN with no listener falls through to TCP_TW_ACK.
+    tcp_send_ack(h, s, "ACK from TIME_WAIT: a new SYN and nobody listening");
     return;
   }
   if (!(f & kRst)) {
@@ -592,6 +617,18 @@ void tcp_sock_rcv(Host& h, Sock& s, const IpMeta& m, const wire::TcpRepr& t) {
       break;
   }
 
+  if (tp.state == TcpState::kSynReceived && tp.fastopen.rsk && t.seq == tp.irs.raw && f == kSyn) {
+    // tcp_check_req for a Fast Open child: "Check for pure retransmitted SYN": the client
+    // missed our SYN-ACK; send it again (at most one per 500 ms).
+    if (!oow_rate_limited(h, s, t)) {
+      h.counters().inc(Mib::kTcpRetransSegs);
+      h.counters().inc(Mib::kTCPSynRetrans);
+      tcp_send_synack_sock(h, s, true);
+    } else {
+      h.counters().inc(Mib::kTCPACKSkippedSynRecv);
+    }
+    return;
+  }
   // RFC 9293 §3.10.7.4, synchronized states.
   if (!(f & (kAck | kRst | kSyn))) {
     h.frame_drop(m.frame, DropReason::kTcpFlags, "no ACK, RST or SYN");
@@ -692,19 +729,23 @@ void tcp_sock_rcv(Host& h, Sock& s, const IpMeta& m, const wire::TcpRepr& t) {
       tp.retrans_stamp_set = false;
       h.sim().queue().cancel(tp.rtx_timer);
       tcp_set_state(h, s, TcpState::kEstablished, "ACK of our SYN-ACK: handshake complete");
+      tcp_fastopen_synrecv_done(h, s);  // a Fast Open child leaves the Fast Open queue
       if (Sock* l = h.sock(tp.listener); l && tp.in_accept_queue) wake(h, l->id);
       wake(h, s.id);
       if (s.shutdown & kSendShutdown) tcp_shutdown(h, s, kShutWr);
       break;
     case TcpState::kFinWait1:
+      // A Fast Open child closed before its final ACK came (tcp_rcv_state_process).
+      tcp_fastopen_synrecv_done(h, s);
       if (tp.fin_sent && tp.snd_una == tp.fin_seq + 1) {
         tcp_set_state(h, s, TcpState::kFinWait2, "our FIN was acknowledged");
         s.shutdown |= kSendShutdown;
         if (s.orphan) {
           if (end != seq && after(end - ((f & kFin) ? 1u : 0u), tp.rcv_nxt)) {
-            // Data after close(): RFC 1122 says reset.
+            // Data after close(): RFC 1122 says reset. Linux returns TCP_ABORT_ON_DATA and
+            // tcp_v4_do_rcv answers the segment itself (tcp_v4_send_reset: `R seq=SEG.ACK`).
             h.counters().inc(Mib::kTCPAbortOnData);
-            tcp_send_active_reset(h, s, "data arrived after close()");
+            tcp_send_reset_reply(h, m, t, "data arrived after close()");
             tcp_done(h, s);
             return;
           }
@@ -750,8 +791,9 @@ void tcp_sock_rcv(Host& h, Sock& s, const IpMeta& m, const wire::TcpRepr& t) {
       if ((s.shutdown & kRcvShutdown) && s.orphan && end != seq &&
           after(end - ((f & kFin) ? 1u : 0u), tp.rcv_nxt)) {
         // RFC 1122 §4.2.2.13: new data for a closed socket: reset.
+        // tcp_reset, then tcp_v4_do_rcv answers the segment (tcp_v4_send_reset: `R seq=SEG.ACK`).
         h.counters().inc(Mib::kTCPAbortOnData);
-        tcp_send_active_reset(h, s, "data arrived after close()");
+        tcp_send_reset_reply(h, m, t, "data arrived after close()");
         tcp_done_with_error(h, s, Errno::kECONNRESET, "data after close()");
         return;
       }
@@ -799,7 +841,9 @@ void tcp_err(Host& h, const IcmpError& e) {
   if (!s) return;
   TcpCb& tp = s->tcp;
   if (tp.state == TcpState::kTimeWait) return;
-  if (tp.state != TcpState::kListen && e.quote.tcp_seq && !between(SeqNum(seq), tp.snd_una, tp.snd_nxt)) {
+  // A Fast Open child's window starts at its SYN-ACK (tcp_v4_err: the request's snt_isn).
+  if (tp.state != TcpState::kListen && e.quote.tcp_seq &&
+      !between(SeqNum(seq), tcp_fastopen_icmp_snd_una(*s), tp.snd_nxt)) {
     h.counters().inc(Mib::kOutOfWindowIcmps);
     return;
   }
@@ -812,7 +856,9 @@ void tcp_err(Host& h, const IcmpError& e) {
     }
     return;
   }
-  if (tp.state == TcpState::kSynSent || tp.state == TcpState::kSynReceived) {
+  // "If a fast open socket is already accepted it is treated as a connected one below."
+  const bool accepted_fastopen = tp.fastopen.rsk && tp.fastopen.rsk_accepted;
+  if ((tp.state == TcpState::kSynSent || tp.state == TcpState::kSynReceived) && !accepted_fastopen) {
     tcp_done_with_error(h, *s, e.err, "ICMP " + std::string(name(e.err)) + " during the handshake");
     return;
   }

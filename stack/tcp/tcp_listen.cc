@@ -13,12 +13,14 @@
 //     there is no request sock to reset.
 #include <algorithm>
 #include <array>
+#include <utility>
 
 #include "sim/rng.h"
 #include "stack/host.h"
 #include "stack/ip/neighbour.h"
 #include "stack/socket/wait.h"
 #include "stack/tcp/tcp.h"
+#include "stack/tcp/tcp_fastopen.h"
 
 namespace synlab::stack {
 namespace {
@@ -58,6 +60,10 @@ std::uint32_t cookie_hash(const Host& h, const wire::IpAddr& saddr, const wire::
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
   return static_cast<std::uint32_t>(x ^ (x >> 31));
 }
+
+// secure_tcp_ts_off: the TS offset of a cookie connection is a keyed hash of the address pair,
+// so that the cookie's ACK can take it off the echoed TS value again (cookie_v4_check).
+std::uint32_t cookie_ts_off(const Host& h, const IpMeta& m) { return cookie_hash(h, m.dst, m.src, 0, 0, 0, 2); }
 
 std::uint32_t cookie_count(const Host& h) {
   // tcp_cookie_time(): minutes.
@@ -228,8 +234,10 @@ void conn_request(Host& h, Sock& l, const IpMeta& m, const wire::TcpRepr& t) {
     h.frame_drop(m.frame, DropReason::kIpInAddrErrors, "SYN to a broadcast or multicast address");
     return;
   }
+  // tcp_conn_request: a SYN reopening a TIME_WAIT 4-tuple brings its ISN and skips SYN cookies.
+  const std::uint32_t tw_isn = std::exchange(h.tcp.tw_isn, 0u);
   bool want_cookie = false;
-  if (p.tcp_syncookies == 2 || reqsk_queue_full(h, lq)) {
+  if ((p.tcp_syncookies == 2 || reqsk_queue_full(h, lq)) && !tw_isn) {
     // tcp_syn_flood_action.
     if (p.tcp_syncookies) {
       want_cookie = true;
@@ -237,7 +245,6 @@ void conn_request(Host& h, Sock& l, const IpMeta& m, const wire::TcpRepr& t) {
     } else {
       h.counters().inc(Mib::kTCPReqQFullDrop);
       h.counters().inc(Mib::kListenDrops);
-      h.counters().drop(DropReason::kTcpReqQueueFull);
       h.frame_drop(m.frame, DropReason::kTcpReqQueueFull,
                    "SYN dropped by " + h.name() + ": SYN queue full (" + std::to_string(lq.reqsk_qlen) + " of " +
                        std::to_string(lq.backlog) + "+" + std::to_string(p.backlog_slack) + ") and SYN cookies are off");
@@ -247,7 +254,6 @@ void conn_request(Host& h, Sock& l, const IpMeta& m, const wire::TcpRepr& t) {
   if (acceptq_full(h, lq)) {
     h.counters().inc(Mib::kListenOverflows);
     h.counters().inc(Mib::kListenDrops);
-    h.counters().drop(DropReason::kTcpListenOverflow);
     h.frame_drop(m.frame, DropReason::kTcpListenOverflow,
                  "SYN dropped by " + h.name() + ": accept queue full (" + queue_text(lq, p.backlog_slack) + ")");
     if (p.on_syn_overflow == OverflowAction::kReset) {
@@ -261,7 +267,7 @@ void conn_request(Host& h, Sock& l, const IpMeta& m, const wire::TcpRepr& t) {
     o.wscale_ok = false;
     o.sack_ok = false;
   }
-  if (!want_cookie && !p.tcp_syncookies &&
+  if (!want_cookie && !tw_isn && !p.tcp_syncookies &&
       (p.tcp_max_syn_backlog - lq.reqsk_qlen < (p.tcp_max_syn_backlog >> 2))) {
     // "Without syncookies last quarter of backlog is filled with destinations proven to be
     // alive": this simulator keeps no TCP metrics, so no peer is proven.
@@ -312,6 +318,7 @@ void conn_request(Host& h, Sock& l, const IpMeta& m, const wire::TcpRepr& t) {
       std::uint32_t ts = (now_ts >> kTsBits) << kTsBits;
       ts |= options;
       if (ts > now_ts) ts -= 1u << kTsBits;
+      req.ts_off = cookie_ts_off(h, m);
       cookie_ts = ts + req.ts_off;
     }
     req.num_retrans = -1;
@@ -320,13 +327,23 @@ void conn_request(Host& h, Sock& l, const IpMeta& m, const wire::TcpRepr& t) {
   }
 
   // tcp_v4_init_seq: a keyed hash of the 4-tuple plus a clock; here, the host's ISN stream.
-  req.snt_isn = SeqNum(h.rng_isn.next_u32());
+  req.snt_isn = tw_isn ? SeqNum(tw_isn) : SeqNum(h.rng_isn.next_u32());
+
+  // tcp_try_fastopen (RFC 7413 §4.2): with a valid cookie the child exists from now on and its
+  // own SYN-ACK acknowledges the SYN's data; it goes straight to the accept queue.
+  TfoCookie foc = tcp_fastopen_parse_option(t);
+  if (Sock* child = tcp_try_fastopen(h, l, m, t, foc, [&] { return create_child(h, l, req, t); })) {
+    tcp_fastopen_send_child_synack(h, *child);
+    accept_enqueue(h, l, *child);
+    return;
+  }
   auto [id, rp] = h.reqs.emplace(req);
   h.tcp.established[req_tuple(*rp)] = DemuxEntry{DemuxEntry::Kind::kRequest, id};
   ++lq.reqsk_qlen;
   ++lq.young;
   rp->synack_sent = h.now();
-  tcp_send_synack_req(h, *rp, false);
+  // The first SYN-ACK carries a cookie when the client asked for one or offered a wrong one.
+  tcp_send_synack_req(h, *rp, false, {}, &foc);
   arm_reqsk(h, *rp, id);
 }
 
@@ -359,14 +376,14 @@ bool cookie_check(Host& h, Sock& l, const IpMeta& m, const wire::TcpRepr& t) {
     // cookie_timestamp_decode: window scale and SACK come back in the echoed TS value.
     req.ts_ok = true;
     req.ts_recent = ts->val;
-    const std::uint32_t options = ts->ecr & ((1u << kTsBits) - 1);
+    const std::uint32_t options = (ts->ecr - cookie_ts_off(h, m)) & ((1u << kTsBits) - 1);
     const std::uint32_t ws = options & 0xfu;
     req.sack_ok = (options & (1u << 4)) && p.tcp_sack;
     if (ws != 0xfu && p.tcp_window_scaling) {
       req.wscale_ok = true;
       req.snd_wscale = static_cast<std::uint8_t>(std::min<std::uint32_t>(ws, 14));
     }
-    req.ts_off = 0;
+    req.ts_off = cookie_ts_off(h, m);
   }
   // cookie_v4_check computes the window from the cookie's MSS.
   init_rwin(h, l, req, req.mss);
@@ -375,7 +392,6 @@ bool cookie_check(Host& h, Sock& l, const IpMeta& m, const wire::TcpRepr& t) {
   if (!child) {
     h.counters().inc(Mib::kListenOverflows);
     h.counters().inc(Mib::kListenDrops);
-    h.counters().drop(DropReason::kTcpListenOverflow);
     h.frame_drop(m.frame, DropReason::kTcpListenOverflow,
                  "final ACK dropped by " + h.name() + ": accept queue full (" + queue_text(lq, p.backlog_slack) +
                      "); it answered a SYN cookie, so there is no request to reset");
@@ -489,7 +505,6 @@ void tcp_reqsk_rcv(Host& h, ReqId id, const IpMeta& m, const wire::TcpRepr& t) {
     Listener& lq = *l->listener;
     h.counters().inc(Mib::kListenOverflows);
     h.counters().inc(Mib::kListenDrops);
-    h.counters().drop(DropReason::kTcpListenOverflow);
     const bool abort = p.tcp_abort_on_overflow || p.on_ack_overflow == OverflowAction::kReset;
     if (!abort) {
       r.acked = true;

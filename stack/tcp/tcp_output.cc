@@ -7,6 +7,7 @@
 #include "stack/host.h"
 #include "stack/ip/ip.h"
 #include "stack/tcp/tcp.h"
+#include "stack/tcp/tcp_fastopen.h"
 #include "stack/wire/ip_protocol.h"
 #include "stack/wire/packetdrill_format.h"
 
@@ -167,7 +168,8 @@ SysResult<void> tcp_transmit(Host& h, Sock& s, std::uint8_t flags, SeqNum seq,
     const bool sack = synack ? tp.sack_ok : p.tcp_sack;
     std::uint16_t mss = tp.advmss;
     if (tp.user_mss && tp.user_mss < mss) mss = tp.user_mss;
-    t.options = wire::linux_syn_options(mss, sack, ts, ws);
+    // A Fast Open cookie or cookie request goes last (tcp_syn_options / tcp_synack_options).
+    t.options = wire::linux_syn_options(mss, sack, ts, ws, tcp_fastopen_syn_option(s, synack));
   } else {
     t.window = (flags & kRst) && !(flags & kAck) ? 0 : tcp_select_window(h, s);
     if (tp.ts_ok) {
@@ -264,7 +266,8 @@ void tcp_send_reset_for(Host& h, const IpMeta& m, wire::Bytes segment, std::stri
   tcp_send_reset_reply(h, m, *t, std::move(why));
 }
 
-void tcp_send_synack_req(Host& h, RequestSock& r, bool retransmit, std::optional<std::uint32_t> cookie_ts) {
+void tcp_send_synack_req(Host& h, RequestSock& r, bool retransmit, std::optional<std::uint32_t> cookie_ts,
+                         const TfoCookie* fastopen) {
   Sock* l = h.sock(r.listener);
   wire::TcpRepr t;
   t.src_port = r.local_port;
@@ -279,7 +282,8 @@ void tcp_send_synack_req(Host& h, RequestSock& r, bool retransmit, std::optional
   if (r.wscale_ok) ws = r.rcv_wscale;
   std::uint16_t mss = tcp_advmss(h.interface(r.ifindex) ? h.interface(r.ifindex)->mtu : 1500, r.local.is_v6());
   if (l && l->tcp.user_mss && l->tcp.user_mss < mss) mss = l->tcp.user_mss;
-  t.options = wire::linux_syn_options(mss, r.sack_ok, ts, ws);
+  t.options = wire::linux_syn_options(mss, r.sack_ok, ts, ws,
+                                     fastopen ? tcp_fastopen_option(*fastopen) : std::nullopt);
   IpSendArgs a;
   a.src = r.local;
   a.dst = r.remote;
@@ -297,6 +301,7 @@ void tcp_send_synack_req(Host& h, RequestSock& r, bool retransmit, std::optional
       cause = "SYN-ACK retransmission " + std::to_string(r.num_retrans) + " (request timer)";
     } else {
       cause = "SYN-ACK: " + l_label + " answers a connection request";
+      if (fastopen && fastopen->len > 0) cause += ", with a Fast Open cookie (the SYN's data, if any, is not acknowledged)";
     }
     cause = std::string(wire::format_tcp_flags(t.flags)) + " 0:0(0) ack 1: " + cause;
   }
@@ -325,8 +330,10 @@ void tcp_reqsk_send_ack(Host& h, const RequestSock& r, const IpMeta& m) {
 
 void tcp_push(Host& h, Sock& s) {
   TcpCb& tp = s.tcp;
+  // A Fast Open child may send before the final ACK (tcp_passive_fastopen).
+  const bool passive_fastopen = tp.state == TcpState::kSynReceived && tp.fastopen.rsk;
   if (tp.state == TcpState::kClosed || tp.state == TcpState::kListen || tp.state == TcpState::kSynSent ||
-      tp.state == TcpState::kSynReceived) {
+      (tp.state == TcpState::kSynReceived && !passive_fastopen)) {
     return;
   }
   const std::uint32_t mss = std::max<std::uint32_t>(tp.mss_cache, 1);

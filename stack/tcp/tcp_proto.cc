@@ -8,6 +8,7 @@
 #include "stack/ip/ip.h"
 #include "stack/socket/wait.h"
 #include "stack/tcp/tcp.h"
+#include "stack/tcp/tcp_fastopen.h"
 
 namespace synlab::stack {
 namespace {
@@ -97,6 +98,7 @@ void tcp_destroy(Host& h, Sock& s) {
 
 void tcp_done(Host& h, Sock& s) {
   TcpCb& tp = s.tcp;
+  tcp_fastopen_child_gone(h, s, false);  // reqsk_fastopen_remove
   if (tp.state == TcpState::kSynSent || tp.state == TcpState::kSynReceived) {
     h.counters().inc(Mib::kTcpAttemptFails);
   }
@@ -121,7 +123,6 @@ void tcp_done_with_error(Host& h, Sock& s, Errno err, std::string_view why) {
 }
 
 SysResult<void> tcp_connect(Host& h, Sock& s, const SockAddr& dst_in) {
-  const Personality& p = h.personality();
   SockAddr dst = dst_in;
   wire::IpAddr daddr = dst.addr;
   int oif = s.opt.bound_dev_if;
@@ -191,8 +192,23 @@ SysResult<void> tcp_connect(Host& h, Sock& s, const SockAddr& dst_in) {
   s.inet_id = static_cast<std::uint16_t>(h.rng_isn.next_u32());
   s.flow_label = (h.rng_isn.next_u32() & 0xfffff) | 1;
 
+  // tcp_fastopen_defer_connect: with TCP_FASTOPEN_CONNECT and a cookie cached, the SYN waits
+  // for the first write, which carries the data in it; connect() returns 0 now.
+  tp.fastopen.pmtu = rt.mtu;
+  if (tcp_fastopen_defer_connect(h, s)) {
+    h.trace_note(sim::TraceKind::kNote, &s, "TCP_FASTOPEN_CONNECT: cookie cached, the SYN waits for the first write");
+    return {};
+  }
+  tcp_connect_send(h, s);
+  return {};
+}
+
+void tcp_connect_send(Host& h, Sock& s) {
+  const Personality& p = h.personality();
+  TcpCb& tp = s.tcp;
+  const wire::IpAddr daddr = s.daddr;
   // tcp_connect_init.
-  tp.advmss = tcp_advmss(rt.mtu, daddr.is_v6());
+  tp.advmss = tcp_advmss(tp.fastopen.pmtu, daddr.is_v6());
   if (tp.user_mss && tp.user_mss < tp.advmss) tp.advmss = tp.user_mss;
   const int win_mss = tp.advmss - (tp.ts_recent_stamp > sim::Time::zero() && tp.tw_reused ? 12 : 0);
   auto [wnd, ws] = tcp_initial_window(h, tp.rcv_buf, win_mss, p.tcp_window_scaling);
@@ -218,9 +234,13 @@ SysResult<void> tcp_connect(Host& h, Sock& s, const SockAddr& dst_in) {
   tp.fin_queued = tp.fin_sent = tp.fin_received = false;
   tp.ts_ok = tp.sack_ok = tp.wscale_ok = false;
   h.counters().inc(Mib::kTcpActiveOpens);
-  tcp_send_syn(h, s, false);
+  // "Send off SYN; include data in Fast Open."
+  if (tp.fastopen.req) {
+    tcp_fastopen_send_syn(h, s);
+  } else {
+    tcp_send_syn(h, s, false);
+  }
   tcp_reset_rtx_timer(h, s, tp.rto);
-  return {};
 }
 
 SysResult<void> tcp_listen(Host& h, Sock& s, int backlog) {
@@ -250,6 +270,7 @@ SysResult<void> tcp_listen(Host& h, Sock& s, int backlog) {
   s.listener = std::make_unique<Listener>();
   s.listener->backlog = backlog;
   s.listener->fastopen_max_qlen = s.opt.fastopen_qlen;
+  tcp_fastopen_listen(h, s, backlog);
   tcp_set_state(h, s, TcpState::kListen, "listen()");
   h.tcp.listeners[s.num].push_back(s.id);
   return {};
@@ -258,6 +279,10 @@ SysResult<void> tcp_listen(Host& h, Sock& s, int backlog) {
 void tcp_disconnect(Host& h, Sock& s) {
   TcpCb& tp = s.tcp;
   const TcpState old = tp.state;
+  // A Fast Open child still waiting for its final ACK leaves the listener's Fast Open queue
+  // (tcp_disconnect: "tp->fastopen_rsk must be NULL"); the request and DEFER_CONNECT go with
+  // the reset of the control block below.
+  tcp_fastopen_child_gone(h, s, false);
   if (old != TcpState::kClosed) tcp_set_state(h, s, TcpState::kClosed, "disconnect");
   if (old == TcpState::kListen) {
     tcp_listen_stop(h, s);
@@ -318,7 +343,11 @@ void tcp_close(Host& h, Sock& s) {
       h.counters().inc(Mib::kTCPAbortOnData);
       const TcpState old = tp.state;
       tcp_set_state(h, s, TcpState::kClosed, "close() with SO_LINGER {1, 0}: abort");
-      if (need_reset(old) || old == TcpState::kLastAck || old == TcpState::kClosing) {
+      // tcp_disconnect: CLOSING and LAST_ACK only reset while data or the FIN is still unsent
+      // ("tp->snd_nxt != tp->write_seq"); once the FIN is out the socket just goes.
+      const bool unsent = (tp.fin_queued && !tp.fin_sent) ||
+                          tp.sndq.size() > static_cast<std::size_t>(tp.snd_nxt - tp.snd_una);
+      if (need_reset(old) || (unsent && (old == TcpState::kLastAck || old == TcpState::kClosing))) {
         tcp_send_active_reset(h, s, "close() with SO_LINGER {1, 0}");
       }
     } else {
@@ -332,6 +361,9 @@ void tcp_close(Host& h, Sock& s) {
     tcp_time_wait(h, s, TcpState::kFinWait2, h.personality().tcp_fin_timeout);
   }
   if (tp.state == TcpState::kClosed) {
+    // "We could get here with a non-NULL req if the socket is aborted (e.g., closed with
+    // unread data) before 3WHS finishes."
+    tcp_fastopen_child_gone(h, s, false);
     tcp_clear_xmit_timers(h, s);
     tcp_destroy(h, s);
   }
@@ -358,7 +390,10 @@ bool tcp_writable(const Sock& s) {
 SysResult<std::size_t> tcp_sendmsg(Host& h, Sock& s, std::span<const std::uint8_t> data, int flags) {
   TcpCb& tp = s.tcp;
   const TcpState st = tp.state;
-  if (st != TcpState::kEstablished && st != TcpState::kCloseWait) {
+  // "One exception is TCP Fast Open (passive side) where data is allowed to be sent before a
+  // connection is fully established" (tcp_passive_fastopen).
+  const bool passive_fastopen = st == TcpState::kSynReceived && tp.fastopen.rsk;
+  if (st != TcpState::kEstablished && st != TcpState::kCloseWait && !passive_fastopen) {
     // sk_stream_wait_connect.
     if (s.err != Errno::kOk) {
       const Errno e = s.err;
@@ -421,6 +456,7 @@ SysResult<SockId> tcp_accept(Host& h, Sock& l) {
   }
   Sock* c = h.sock(id);
   if (!c) return fail(Errno::kEAGAIN);
+  tcp_fastopen_accepted(*c);
   c->tcp.in_accept_queue = false;
   c->tcp.listener = 0;
   return id;

@@ -6,6 +6,7 @@
 
 #include "stack/host.h"
 #include "stack/tcp/tcp.h"
+#include "stack/tcp/tcp_fastopen.h"
 
 namespace synlab::stack {
 namespace {
@@ -77,6 +78,12 @@ void retransmit_timer(Host& h, SockId id) {
   Sock& s = *sp;
   TcpCb& tp = s.tcp;
   const Personality& p = h.personality();
+  if (tp.fastopen.rsk) {
+    // tcp_retransmit_timer: a Fast Open child only retransmits its SYN-ACK until the final
+    // ACK comes ("don't retransmit anything else (e.g., data or FIN segments)").
+    tcp_fastopen_synack_timer(h, s);
+    return;
+  }
   const bool syn = tp.state == TcpState::kSynSent || tp.state == TcpState::kSynReceived;
   const bool data_outstanding = tp.snd_una != tp.snd_nxt;
   if (!syn && !data_outstanding) return;
@@ -186,7 +193,11 @@ void tcp_schedule_delack(Host& h, Sock& s) {
   TcpCb& tp = s.tcp;
   const Personality& p = h.personality();
   // tcp_send_delayed_ack.
-  sim::Duration ato = std::max(tp.ato, p.delayed_ack_min);
+  // "timeout = jiffies + ato" with icsk_ack.ato as it is: a connection that has received no
+  // data yet (a lone FIN) still has ato 0, and its delayed ACK goes at the next tick (measured:
+  // a FIN is ACKed within ~1-5 ms).
+  const sim::Duration jiffy = sim::Duration::nanos(1'000'000'000LL / p.hz);
+  sim::Duration ato = tp.ato > sim::Duration::zero() ? tp.ato : jiffy;
   if (ato > p.delayed_ack_min) {
     sim::Duration max_ato = sim::Duration::millis(500);
     if (tp.pingpong) max_ato = p.delayed_ack_max;
@@ -236,7 +247,9 @@ void tcp_rtt_sample(Host& h, Sock& s, sim::Duration rtt) {
   TcpCb& tp = s.tcp;
   const Personality& p = h.personality();
   // tcp_rtt_estimator, in nanoseconds: srtt is kept x8 and mdev x4, as Linux keeps them.
-  std::int64_t m = std::max<std::int64_t>(rtt.ns(), 1);
+  // Linux takes the sample as it is and keeps srtt at least 1 (tp->srtt_us = max(1U, srtt)), so
+  // a zero RTT gives an RTO of exactly rttvar.
+  std::int64_t m = std::max<std::int64_t>(rtt.ns(), 0);
   std::int64_t srtt = tp.srtt.ns();  // x8
   const std::int64_t rto_min = p.rto_min.ns();
   if (srtt != 0) {
