@@ -13,6 +13,7 @@
 #include "harness/runner/packet_match.h"
 #include "harness/scenario/symbols.h"
 #include "sim/capture/capture.h"
+#include "stack/compat/libowfat.h"
 #include "stack/personality/sysctl.h"
 #include "stack/socket/constants.h"
 #include "stack/tcp/tcp_state.h"
@@ -97,6 +98,17 @@ std::string quote_bytes(const std::vector<std::uint8_t>& d) {
     }
   }
   return s + "\"";
+}
+
+// An address argument in script syntax ("server", "10.0.0.2:80").
+std::string want_text_of(const Expr& e) {
+  if (const auto* ad = std::get_if<AddressExpr>(&e.v)) {
+    PacketPattern tmp;
+    tmp.src = ad->address;
+    const std::string s = format_pattern(tmp);
+    return s.substr(0, s.find(" > "));
+  }
+  return "?";
 }
 
 bool compare(CompareOp op, std::int64_t a, std::int64_t b) {
@@ -248,6 +260,8 @@ class Runner final : public sim::Observer {
 
   // Calls.
   void start_call(std::size_t i);
+  bool start_libowfat(std::size_t i, const Syscall& c, Host& h, int tid);
+  std::optional<wire::IpAddr> ip_arg(const Expr& e, bool v6);
   void finish_call(std::size_t i, Outcome o);
   void check_outcome(std::size_t i, const Outcome& o);
   std::optional<UserAddr> user_addr(const Syscall& c, const Expr& e, int fd, std::optional<std::int64_t> len);
@@ -1115,6 +1129,8 @@ void Runner::start_call(std::size_t i) {
     const int rd = h.open_file(stack::FileKind::kPipe);
     (void)h.open_file(stack::FileKind::kPipe);
     finish_call(i, Outcome::of(rd));
+  } else if (start_libowfat(i, c, h, tid)) {
+    if (failed()) return abandon();
   } else {
     fail(c.loc, c.name + "() is not supported by the runner yet");
     return abandon();
@@ -1126,6 +1142,125 @@ void Runner::start_call(std::size_t i) {
     fail(c.loc, c.name + "() blocked, but the script expects it to return at once (write TIME...END for a "
                          "call that blocks)");
   }
+}
+
+std::optional<wire::IpAddr> Runner::ip_arg(const Expr& e, bool v6) {
+  const auto* a = std::get_if<AddressExpr>(&e.v);
+  if (!a) {
+    fail(e.loc, "expected an IP address or a host here");
+    return std::nullopt;
+  }
+  if (a->address.kind == Address::Kind::kIp) return a->address.ip;
+  auto sa = resolve(a->address, v6 ? stack::kAfInet6 : stack::kAfInet);
+  if (!sa) {
+    fail(e.loc, "host '" + a->address.host + "' has no address of that family");
+    return std::nullopt;
+  }
+  return sa->addr;
+}
+
+// libowfat's calls (stack/compat/libowfat.h): results and errno as the library returns them.
+// The IP, PORT and SCOPE_ID arguments of socket_accept*, socket_local* and socket_remote*
+// are what the library writes back: they are compared like a result.
+bool Runner::start_libowfat(std::size_t i, const Syscall& c, Host& h, int tid) {
+  namespace lo = stack::compat;
+  const auto& a = c.args;
+  const std::string& n = c.name;
+  auto iarg = [&](std::size_t k) -> std::int64_t { return k < a.size() ? int_value(a[k]).value_or(0) : 0; };
+  auto sync = [&](stack::SysResult<int> r) { finish_call(i, r ? Outcome::of(*r) : Outcome::error(r.error())); };
+  auto endpoint = [this, i](stack::SysResult<lo::Endpoint> r) {
+    if (!r) return finish_call(i, Outcome::error(r.error()));
+    Outcome o = Outcome::of(0);
+    o.addr = r->ip.is_v4() ? SockAddr::v4(r->ip, r->port) : SockAddr::v6(r->ip, r->port, r->scope_id);
+    finish_call(i, std::move(o));
+  };
+  auto done_int = [this, i](stack::SysResult<int> r) { finish_call(i, r ? Outcome::of(*r) : Outcome::error(r.error())); };
+  auto done_size = [this, i](stack::SysResult<std::size_t> r) {
+    finish_call(i, r ? Outcome::of(static_cast<std::int64_t>(*r)) : Outcome::error(r.error()));
+  };
+  auto done_accept = [this, i](stack::SysResult<lo::AcceptedPeer> r) {
+    if (!r) return finish_call(i, Outcome::error(r.error()));
+    Outcome o = Outcome::of(r->fd);
+    o.addr = r->peer.ip.is_v4() ? SockAddr::v4(r->peer.ip, r->peer.port)
+                                : SockAddr::v6(r->peer.ip, r->peer.port, r->peer.scope_id);
+    finish_call(i, std::move(o));
+  };
+  const int fd = static_cast<int>(iarg(0));
+  auto port = [&](std::size_t k) { return static_cast<std::uint16_t>(iarg(k)); };
+  auto data = [&](const Expr& e) {
+    std::vector<std::uint8_t> out;
+    if (const auto* str = std::get_if<StringExpr>(&e.v)) out.assign(str->bytes.begin(), str->bytes.end());
+    else out.assign(static_cast<std::size_t>(std::max<std::int64_t>(0, int_value(e).value_or(0))), 0);
+    return out;
+  };
+  if (n == "socket_tcp4") sync(lo::socket_tcp4(h));
+  else if (n == "socket_tcp4b") sync(lo::socket_tcp4b(h));
+  else if (n == "socket_tcp6") sync(lo::socket_tcp6(h));
+  else if (n == "socket_tcp6b") sync(lo::socket_tcp6b(h));
+  else if (n == "socket_udp4") sync(lo::socket_udp4(h));
+  else if (n == "socket_udp4b") sync(lo::socket_udp4b(h));
+  else if (n == "socket_udp6") sync(lo::socket_udp6(h));
+  else if (n == "socket_udp6b") sync(lo::socket_udp6b(h));
+  else if (n == "socket_bind4" || n == "socket_bind4_reuse") {
+    auto ip = ip_arg(a[1], false);
+    if (!ip) return true;
+    sync(n == "socket_bind4" ? lo::socket_bind4(h, fd, *ip, port(2)) : lo::socket_bind4_reuse(h, fd, *ip, port(2)));
+  } else if (n == "socket_bind6" || n == "socket_bind6_reuse") {
+    auto ip = ip_arg(a[1], true);
+    if (!ip) return true;
+    const auto scope = static_cast<std::uint32_t>(iarg(3));
+    sync(n == "socket_bind6" ? lo::socket_bind6(h, fd, *ip, port(2), scope)
+                             : lo::socket_bind6_reuse(h, fd, *ip, port(2), scope));
+  } else if (n == "socket_connect4") {
+    auto ip = ip_arg(a[1], false);
+    if (!ip) return true;
+    lo::socket_connect4(h, fd, *ip, port(2), done_int, tid);
+  } else if (n == "socket_connect6") {
+    auto ip = ip_arg(a[1], true);
+    if (!ip) return true;
+    lo::socket_connect6(h, fd, *ip, port(2), static_cast<std::uint32_t>(iarg(3)), done_int, tid);
+  } else if (n == "socket_fastopen_connect4") {
+    auto ip = ip_arg(a[1], false);
+    if (!ip) return true;
+    lo::socket_fastopen_connect4(h, fd, *ip, port(2), data(a[3]), done_size, tid);
+  } else if (n == "socket_fastopen_connect6") {
+    auto ip = ip_arg(a[1], true);
+    if (!ip) return true;
+    lo::socket_fastopen_connect6(h, fd, *ip, port(2), static_cast<std::uint32_t>(iarg(3)), data(a[4]), done_size, tid);
+  } else if (n == "socket_fastopen") {
+    sync(lo::socket_fastopen(h, fd));
+  } else if (n == "socket_connected") {
+    sync(lo::socket_connected(h, fd));
+  } else if (n == "socket_listen") {
+    sync(lo::socket_listen(h, fd, static_cast<unsigned>(iarg(1))));
+  } else if (n == "socket_accept4") {
+    lo::socket_accept4(h, fd, done_accept, tid);
+  } else if (n == "socket_accept6") {
+    lo::socket_accept6(h, fd, done_accept, tid);
+  } else if (n == "socket_local4") {
+    endpoint(lo::socket_local4(h, fd));
+  } else if (n == "socket_local6") {
+    endpoint(lo::socket_local6(h, fd));
+  } else if (n == "socket_remote4") {
+    endpoint(lo::socket_remote4(h, fd));
+  } else if (n == "socket_remote6") {
+    endpoint(lo::socket_remote6(h, fd));
+  } else if (n == "socket_getifidx") {
+    const auto* str = a.empty() ? nullptr : std::get_if<StringExpr>(&a[0].v);
+    finish_call(i, Outcome::of(lo::socket_getifidx(h, str ? str->bytes : std::string())));
+  } else if (n == "socket_getifname") {
+    Outcome o = Outcome::of(0);
+    const std::string name = lo::socket_getifname(h, static_cast<std::uint32_t>(iarg(0)));
+    o.data = std::vector<std::uint8_t>(name.begin(), name.end());
+    finish_call(i, std::move(o));
+  } else if (n == "ndelay_on") {
+    sync(lo::ndelay_on(h, fd));
+  } else if (n == "ndelay_off") {
+    sync(lo::ndelay_off(h, fd));
+  } else {
+    return false;
+  }
+  return true;
 }
 
 void Runner::finish_call(std::size_t i, Outcome o) {
@@ -1226,6 +1361,33 @@ void Runner::check_outcome(std::size_t i, const Outcome& o) {
     if (k < a.size()) {
       if (const auto* ad = std::get_if<AddressExpr>(&a[k].v); ad && !addr_matches(ad->address, *o.addr)) {
         fail(a[k].loc, "recvfrom(): expected the source " + want_text() + " but it is " + o.addr->to_string());
+        return;
+      }
+    }
+  }
+  // libowfat's IP/PORT/SCOPE_ID out-arguments.
+  if (o.addr && (n == "socket_accept4" || n == "socket_accept6" || n.starts_with("socket_local") ||
+                 n.starts_with("socket_remote"))) {
+    if (a.size() > 1 && !is_wild(a[1])) {
+      if (const auto* ad = std::get_if<AddressExpr>(&a[1].v)) {
+        Address want = ad->address;
+        want.port = {};
+        if (!addr_matches(want, *o.addr)) {
+          fail(a[1].loc, n + "(): expected the address " + want_text_of(a[1]) + " but got " + o.addr->addr.to_string());
+          return;
+        }
+      }
+    }
+    if (a.size() > 2 && !is_wild(a[2])) {
+      if (auto want = int_value(a[2]); want && *want != o.addr->port) {
+        fail(a[2].loc, n + "(): expected the port " + std::to_string(*want) + " but got " + std::to_string(o.addr->port));
+        return;
+      }
+    }
+    if (a.size() > 3 && !is_wild(a[3])) {
+      if (auto want = int_value(a[3]); want && *want != o.addr->scope_id) {
+        fail(a[3].loc, n + "(): expected the scope id " + std::to_string(*want) + " but got " +
+                           std::to_string(o.addr->scope_id));
         return;
       }
     }

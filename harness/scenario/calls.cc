@@ -52,6 +52,13 @@ constexpr CallInfo kCalls[] = {
     {"socket_local6", 1, 4, "socket_local6(FD[, IP, PORT, SCOPE_ID])"},
     {"socket_remote4", 1, 3, "socket_remote4(FD[, IP, PORT])"},
     {"socket_remote6", 1, 4, "socket_remote6(FD[, IP, PORT, SCOPE_ID])"},
+    {"socket_udp4b", 0, 0, "socket_udp4b()"},
+    {"socket_udp6b", 0, 0, "socket_udp6b()"},
+    {"socket_fastopen", 1, 1, "socket_fastopen(FD)"},
+    {"socket_fastopen_connect4", 4, 4, "socket_fastopen_connect4(FD, IP, PORT, DATA)"},
+    {"socket_fastopen_connect6", 5, 5, "socket_fastopen_connect6(FD, IP, PORT, SCOPE_ID, DATA)"},
+    {"socket_getifidx", 1, 1, "socket_getifidx(\"IFNAME\")"},
+    {"socket_getifname", 1, 1, "socket_getifname(IFINDEX)"},
     {"ndelay_on", 1, 1, "ndelay_on(FD)"},
     {"ndelay_off", 1, 1, "ndelay_off(FD)"},
 };
