@@ -74,7 +74,8 @@ struct Outcome {
 
 std::string describe(const Outcome& o) {
   if (o.err) {
-    return "-1 " + std::string(stack::name(*o.err)) + " (" + std::string(stack::message(*o.err)) + ")";
+    return std::to_string(o.value) + " " + std::string(stack::name(*o.err)) + " (" +
+           std::string(stack::message(*o.err)) + ")";
   }
   if (o.address_result && o.addr) return o.addr->to_string();
   return std::to_string(o.value);
@@ -1230,7 +1231,11 @@ bool Runner::start_libowfat(std::size_t i, const Syscall& c, Host& h, int tid) {
   } else if (n == "socket_fastopen") {
     sync(lo::socket_fastopen(h, fd));
   } else if (n == "socket_connected") {
-    sync(lo::socket_connected(h, fd));
+    // libowfat returns 0 (not -1) with errno set when there is no peer.
+    auto r = lo::socket_connected(h, fd);
+    Outcome o = r ? Outcome::of(*r) : Outcome::error(r.error());
+    if (!r) o.value = 0;
+    finish_call(i, o);
   } else if (n == "socket_listen") {
     sync(lo::socket_listen(h, fd, static_cast<unsigned>(iarg(1))));
   } else if (n == "socket_accept4") {
@@ -1294,7 +1299,7 @@ void Runner::check_outcome(std::size_t i, const Outcome& o) {
   };
   auto want_text = [&]() -> std::string {
     std::string w;
-    if (c.errno_name) return "-1 " + *c.errno_name;
+    if (c.errno_name) return std::to_string(int_value(c.result).value_or(-1)) + " " + *c.errno_name;
     if (const auto* iv = std::get_if<IntExpr>(&c.result.v)) return std::to_string(iv->value);
     if (const auto* sv = std::get_if<SymbolExpr>(&c.result.v)) return sv->name;
     if (const auto* st = std::get_if<StringExpr>(&c.result.v)) {
@@ -1311,6 +1316,7 @@ void Runner::check_outcome(std::size_t i, const Outcome& o) {
   };
   if (c.errno_name) {
     if (!o.err || stack::name(*o.err) != *c.errno_name) return mismatch(want_text());
+    if (auto v = int_value(c.result); v && *v != o.value) return mismatch(want_text());
     return;
   }
   if (o.err) {
