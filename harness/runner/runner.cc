@@ -14,6 +14,7 @@
 #include "harness/scenario/symbols.h"
 #include "sim/capture/capture.h"
 #include "stack/compat/libowfat.h"
+#include "stack/ip/neighbour.h"
 #include "stack/personality/sysctl.h"
 #include "stack/socket/constants.h"
 #include "stack/tcp/tcp_state.h"
@@ -447,6 +448,24 @@ bool Runner::build() {
     for (const auto& i : hp->interfaces) {
       if (i.loopback) continue;
       for (const auto& a : i.addrs) owners_.emplace(a.prefix.addr, hp->name());
+    }
+  }
+  const bool static_neighbours = std::any_of(s_.declarations.begin(), s_.declarations.end(), [](const Declaration& d) {
+    return std::holds_alternative<NeighbourDecl>(d);
+  });
+  if (static_neighbours) {
+    // Every address on a shared link, as a permanent entry on each other host's interface.
+    for (const auto& hp : world_.hosts()) {
+      for (const auto& i : hp->interfaces) {
+        if (i.loopback || !i.link) continue;
+        for (const auto& other : world_.hosts()) {
+          if (other.get() == hp.get()) continue;
+          for (const auto& j : other->interfaces) {
+            if (j.link != i.link) continue;
+            for (const auto& a : j.addrs) stack::neigh_add_permanent(*hp, i.ifindex, a.prefix.addr, j.mac);
+          }
+        }
+      }
     }
   }
   return true;

@@ -404,8 +404,15 @@ struct PacketPolicyDecl {
   SourceLoc loc;
 };
 
+// `neighbours static` (or `neighbors static`): every host starts with a permanent neighbour
+// entry for every address on its links (`ip neigh add ... nud permanent`), so no ARP or NDP
+// is sent and a first packet leaves at once, as on packetdrill's tun device.
+struct NeighbourDecl {
+  SourceLoc loc;
+};
+
 using Declaration = std::variant<HostDecl, LinkDecl, SegmentDecl, AttachDecl, RouteDecl, SysctlDecl,
-                                 FilterDecl, PacketPolicyDecl>;
+                                 FilterDecl, PacketPolicyDecl, NeighbourDecl>;
 
 // ---------------------------------------------------------------------------------------
 // Events

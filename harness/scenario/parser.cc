@@ -199,8 +199,8 @@ bool looks_like_symbol(std::string_view s) {
 
 constexpr std::string_view kHeaderKeys[] = {
     "title:", "about:", "seed:", "personality:", "tags:", "expect-failure:"};
-constexpr std::string_view kDeclKeywords[] = {"host",  "link",   "segment", "attach",
-                                              "route", "sysctl", "filter",  "packets"};
+constexpr std::string_view kDeclKeywords[] = {"host",   "link",   "segment", "attach",     "route",
+                                              "sysctl", "filter", "packets", "neighbours", "neighbors"};
 constexpr std::string_view kEventKeywords[] = {"link",   "partition", "heal", "drop", "signal",
                                                "inject", "expect",    "note", "end",  "repeat"};
 constexpr std::string_view kLinkOptions[] = {"delay",     "jitter",  "rate",    "loss",
@@ -210,7 +210,8 @@ constexpr std::string_view kReserved[] = {
     "host",      "link",  "segment", "attach",  "route",  "sysctl",    "filter",  "packets",
     "partition", "heal",  "drop",    "signal",  "inject", "expect",    "note",    "end",
     "repeat",    "delay", "jitter",  "rate",    "loss",   "duplicate", "reorder", "gap",
-    "corrupt",   "mtu",   "on",      "default", "next",   "raw",       "every"};
+    "corrupt",   "mtu",   "on",      "default", "next",   "raw",       "every",   "neighbours",
+    "neighbors"};
 constexpr std::string_view kTcpOptionNames[] = {"mss", "sackOK", "TS",    "nop", "wscale", "sack",
                                                 "eol", "FO",     "FOEXP", "md5", "kind"};
 
@@ -401,6 +402,7 @@ class Parser {
   void parse_sysctl();
   void parse_filter();
   void parse_packets();
+  void parse_neighbours();
   LinkOptions parse_link_options(bool required);
   void add_declaration(Declaration d);
   void new_host_name(const Token& t);
@@ -720,7 +722,18 @@ void Parser::parse_declaration_body() {
   if (w == "route") return parse_route();
   if (w == "sysctl") return parse_sysctl();
   if (w == "filter") return parse_filter();
+  if (w == "neighbours" || w == "neighbors") return parse_neighbours();
   return parse_packets();
+}
+
+void Parser::parse_neighbours() {
+  const Token kw = take();
+  NeighbourDecl d;
+  d.loc = loc(kw);
+  const Token mode = take_word("'static'");
+  if (mode.text != "static") fail(mode, "expected 'static', got " + quote(mode.text));
+  expect_eol();
+  add_declaration(std::move(d));
 }
 
 void Parser::add_declaration(Declaration d) {

@@ -22,6 +22,7 @@ std::string_view to_string(NudState s) {
     case NudState::kDelay: return "DELAY";
     case NudState::kProbe: return "PROBE";
     case NudState::kFailed: return "FAILED";
+    case NudState::kPermanent: return "PERMANENT";
   }
   return "?";
 }
@@ -215,6 +216,7 @@ void on_timer(Host& h, int ifindex, wire::IpAddr ip) {
       return;
     case NudState::kStale:
     case NudState::kFailed:
+    case NudState::kPermanent:
       return;
   }
 }
@@ -268,6 +270,7 @@ Errno neigh_output(Host& h, Interface& iface, const wire::IpAddr& next_hop, sim:
     case NudState::kReachable:
     case NudState::kDelay:
     case NudState::kProbe:
+    case NudState::kPermanent:
       return fill_and_send(iface, n.mac, std::move(frame), std::move(cause));
     case NudState::kStale:
       // neigh_event_send: first use of a stale entry starts the DELAY timer.
@@ -297,11 +300,21 @@ Errno neigh_output(Host& h, Interface& iface, const wire::IpAddr& next_hop, sim:
   return Errno::kOk;
 }
 
+void neigh_add_permanent(Host& h, int ifindex, const wire::IpAddr& ip, const sim::MacAddr& mac) {
+  NeighbourEntry& n = h.neigh.get_or_create(ifindex, ip);
+  h.sim().queue().cancel(n.timer);
+  n.mac = mac;
+  n.state = NudState::kPermanent;
+  n.confirmed = h.now();
+}
+
 void neigh_update(Host& h, int ifindex, const wire::IpAddr& ip, const sim::MacAddr& mac,
                   bool solicited, bool override_mac) {
   Interface* iface = h.interface(ifindex);
   if (!iface) return;
   NeighbourEntry* n = h.neigh.find(ifindex, ip);
+  // neigh_update() refuses to touch a NUD_PERMANENT entry unless an administrator asks.
+  if (n && n->state == NudState::kPermanent) return;
   if (!n) {
     // Learned in passing (a request or an unsolicited advertisement from it): STALE.
     NeighbourEntry& e = h.neigh.get_or_create(ifindex, ip);

@@ -29,7 +29,9 @@ namespace synlab::stack {
 class Host;
 struct Interface;
 
-enum class NudState : std::uint8_t { kIncomplete, kReachable, kStale, kDelay, kProbe, kFailed };
+// kPermanent: an administratively set entry (`ip neigh add ... nud permanent`): never probed,
+// never changed by ARP or NDP, never expires.
+enum class NudState : std::uint8_t { kIncomplete, kReachable, kStale, kDelay, kProbe, kFailed, kPermanent };
 
 std::string_view to_string(NudState s);
 
@@ -67,6 +69,8 @@ class NeighbourTable {
 // Returns ENOBUFS when the interface's transmit queue dropped the frame, else kOk.
 Errno neigh_output(Host& h, Interface& iface, const wire::IpAddr& next_hop, sim::Packet frame,
                    std::string cause);
+// `ip neigh replace IP lladdr MAC dev IF nud permanent`.
+void neigh_add_permanent(Host& h, int ifindex, const wire::IpAddr& ip, const sim::MacAddr& mac);
 // An ARP or NDP message told us `ip` is at `mac`. `solicited`: a reply to our question
 // (REACHABLE); otherwise learned in passing (STALE) unless we already had it.
 void neigh_update(Host& h, int ifindex, const wire::IpAddr& ip, const sim::MacAddr& mac,
