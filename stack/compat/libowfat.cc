@@ -147,7 +147,9 @@ SysResult<int> socket_tcp6b(Host& h) {
   return make_socket(h, kAfInet6, kSockStream, 0, false);
 }
 SysResult<int> socket_tcp6(Host& h) {
-  return make_socket(h, kAfInet6, kSockStream, 0, true);
+  // libowfat 0.32 (with SOCK_NONBLOCK): "return socket(PF_INET6,SOCK_STREAM|SOCK_NONBLOCK,
+  // IPPROTO_TCP);" and nothing else: IPV6_V6ONLY stays what net.ipv6.bindv6only made it.
+  return h.socket(kAfInet6, kSockStream | kSockNonblock, kIpprotoTcp);
 }
 SysResult<int> socket_udp4b(Host& h) {
   return make_socket(h, kAfInet, kSockDgram, kIpprotoUdp, false);

@@ -21,10 +21,12 @@
 //     socket(AF_INET, SOCK_STREAM, IPPROTO_TCP): the fd. socket_tcp4 then turns O_NONBLOCK on
 //     (ndelay_on), closing the socket if that fails; the "b" variant stays blocking.
 //   int socket_tcp6(void);  int socket_tcp6b(void);
-//     socket(AF_INET6, SOCK_STREAM, 0), then setsockopt(IPV6_V6ONLY, 0) whatever
-//     net.ipv6.bindv6only says (its result ignored): a libowfat IPv6 socket is always
-//     dual-stack. tcp6 is non-blocking, tcp6b blocking. (With no IPv6 in the kernel it would
-//     fall back to AF_INET and set noipv6.)
+//     socket_tcp6 (libowfat 0.32, where SOCK_NONBLOCK exists) is one call,
+//     socket(AF_INET6, SOCK_STREAM|SOCK_NONBLOCK, IPPROTO_TCP): IPV6_V6ONLY is left alone, so
+//     it follows net.ipv6.bindv6only (0 by default: dual-stack). socket_tcp6b is
+//     socket(AF_INET6, SOCK_STREAM, 0), then setsockopt(IPV6_V6ONLY, 0) whatever bindv6only
+//     says (its result ignored): always dual-stack, blocking. (With no IPv6 in the kernel
+//     tcp6b would fall back to AF_INET and set noipv6.)
 //   int socket_udp4(void);  int socket_udp6(void);
 //     socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP) / (AF_INET6, SOCK_DGRAM, 0) + IPV6_V6ONLY 0,
 //     both made non-blocking (current libowfat; udp4b/udp6b stay blocking).

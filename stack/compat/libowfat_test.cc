@@ -83,13 +83,15 @@ TEST_F(Libowfat, SocketCreationBlockingModesAndDualStack) {
   EXPECT_FALSE(nonblocking(client, t4b));
   EXPECT_EQ(getint(client, t4, kSolSocket, kSoDomain), kAfInet);
   EXPECT_EQ(getint(client, t4b, kSolSocket, kSoType), kSockStream);
-  // socket_tcp6 clears IPV6_V6ONLY even when net.ipv6.bindv6only = 1.
+  // socket_tcp6b clears IPV6_V6ONLY even when net.ipv6.bindv6only = 1; socket_tcp6 (one
+  // socket() call with SOCK_NONBLOCK, libowfat 0.32) leaves it as bindv6only made it.
   client.personality().bindv6only = true;
   const int t6 = *owfat::socket_tcp6(client), t6b = *owfat::socket_tcp6b(client);
   EXPECT_TRUE(nonblocking(client, t6));
   EXPECT_FALSE(nonblocking(client, t6b));
   EXPECT_EQ(getint(client, t6, kSolSocket, kSoDomain), kAfInet6);
-  EXPECT_EQ(getint(client, t6, kSolIpv6, kIpv6V6only), 0);
+  EXPECT_EQ(getint(client, t6, kSolIpv6, kIpv6V6only), 1);
+  EXPECT_EQ(getint(client, t6, kSolSocket, kSoProtocol), kIpprotoTcp);
   EXPECT_EQ(getint(client, t6b, kSolIpv6, kIpv6V6only), 0);
   const int plain6 = *client.socket(kAfInet6, kSockStream, 0);
   EXPECT_EQ(getint(client, plain6, kSolIpv6, kIpv6V6only), 1);  // what the BSD call gives
@@ -221,6 +223,15 @@ TEST_F(Libowfat, BlockingConnectCompletesInVirtualTime) {
       err(run<int>([&](Done<int> d) { owfat::socket_connect4(client, t, ip("10.0.0.2"), 9, d); })),
       Errno::kECONNREFUSED);
   EXPECT_EQ(err(owfat::socket_connected(client, t)), Errno::kENOTCONN);
+}
+
+TEST_F(Libowfat, SocketTcp6IsOneNonBlockingSocketCallAndLeavesV6onlyAlone) {
+  // libowfat 0.32: socket(AF_INET6, SOCK_STREAM|SOCK_NONBLOCK, IPPROTO_TCP), no setsockopt.
+  // With the default net.ipv6.bindv6only = 0 the socket is dual-stack anyway.
+  const int s = *owfat::socket_tcp6(client);
+  EXPECT_TRUE(nonblocking(client, s));
+  EXPECT_EQ(getint(client, s, kSolSocket, kSoProtocol), kIpprotoTcp);
+  EXPECT_EQ(getint(client, s, kSolIpv6, kIpv6V6only), 0);
 }
 
 TEST_F(Libowfat, Connect6ToALinkLocalPeerNeedsTheScopeId) {

@@ -67,7 +67,9 @@ OutRoute ip_route_output(Host& h, const wire::IpAddr& dst, int oif,
       return r;
     }
     Interface* i = h.interface(oif);
-    if (!i || !i->up) {
+    // lo has no fe80::/64 route (it has no link-local address): a link-local unicast
+    // destination with scope id 1 is unreachable there (measured: ENETUNREACH, nothing sent).
+    if (!i || !i->up || (i->loopback && dst.is_link_local())) {
       r.error = Errno::kENETUNREACH;
       return r;
     }

@@ -41,6 +41,9 @@ struct NeighbourEntry {
   sim::MacAddr mac;
   NudState state = NudState::kIncomplete;
   int probes = 0;
+  // The last probe went unanswered and the failure waits for the other timers of this
+  // instant (see on_timer).
+  bool fail_pending = false;
   sim::TimerId timer;
   sim::Time confirmed;  // last proof of reachability (a reply, or TCP progress)
   struct Queued {
@@ -77,6 +80,11 @@ void neigh_update(Host& h, int ifindex, const wire::IpAddr& ip, const sim::MacAd
                   bool solicited, bool override_mac);
 // Upper-layer proof that `ip` is reachable (TCP forward progress).
 void neigh_confirm(Host& h, int ifindex, const wire::IpAddr& ip);
+// Is a TCP segment src:sport > dst:dport with sequence number `seq` still waiting in a
+// neighbour queue for its next hop to be resolved? TCP then does not retransmit it
+// (skb_still_in_host_queue: the queued clone is the same skb).
+bool neigh_tcp_segment_queued(const Host& h, const wire::IpAddr& src, std::uint16_t sport,
+                              const wire::IpAddr& dst, std::uint16_t dport, std::uint32_t seq);
 
 // Input of ARP frames and of NDP messages (called from the ICMPv6 input path).
 void arp_rcv(Host& h, int ifindex, std::span<const std::uint8_t> arp, std::uint64_t frame_id);

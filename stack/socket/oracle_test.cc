@@ -215,9 +215,12 @@ TEST_F(Oracle, NoRouteIsEnetunreachAtOnceAndSendsNothing) {
     SysResult<void> u = fail(Errno::kEIO);
     client.connect(udp(client, fam), UserAddr::from(*SockAddr::parse(to)), [&](SysResult<void> r) { u = r; });
     EXPECT_EQ(err(u), Errno::kENETUNREACH) << to;
+    EXPECT_EQ(err(call.sendto(client, udp(client, fam), 1, to)), Errno::kENETUNREACH) << to;
   }
   EXPECT_EQ(ms(), 0);
   EXPECT_EQ(frames_sent(), 0u);
+  // Each failed lookup counts in OUTNOROUTES: TCP (blocking, non-blocking), UDP connect, sendto.
+  EXPECT_EQ(client.counters().get(Mib::kIpOutNoRoutes), 8u);
 }
 
 TEST_F(Oracle, UnreachableRouteIsEhostunreachAtOnce) {
@@ -305,6 +308,13 @@ TEST_F(Oracle, SilentNeighbourIsEhostunreachAfterThreeSeconds) {
   const int fd = tcp(client);
   EXPECT_EQ(err(call.connect(client, fd, "10.0.0.99:80")), Errno::kEHOSTUNREACH);
   EXPECT_EQ(ms(), 3000);
+  // Measured on 6.18: the SYN retransmissions at 1, 2 and 3 s find the first SYN still in the
+  // neighbour queue and send nothing (TCPSpuriousRtxHostQueues), so one SYN is reported back
+  // by one local ICMP host unreachable, and the socket is gone before it could retry.
+  EXPECT_EQ(client.counters().get(Mib::kTcpOutSegs), 1u);
+  EXPECT_EQ(client.counters().get(Mib::kTcpRetransSegs), 0u);
+  EXPECT_EQ(client.counters().get(Mib::kIcmpOutDestUnreachs), 1u);
+  EXPECT_EQ(client.counters().dropped(DropReason::kNeighFailed), 1u);
   // IPv6: the same with neighbour solicitations.
   const Time t0 = world.now();
   EXPECT_EQ(err(call.connect(client, tcp(client, kInet6), "[fd00::99]:80")), Errno::kEHOSTUNREACH);
@@ -437,6 +447,8 @@ TEST_F(Oracle, NonLocalBindAndFreebind) {
   ASSERT_TRUE(client.setsockopt(fd, kSolIp, kIpFreebind, {1, 0, 0, 0}));
   EXPECT_EQ(err(client.bind(fd, UserAddr::from(*SockAddr::parse("10.0.0.77:0")))), Errno::kOk);
   EXPECT_EQ(err(call.connect(client, fd, "10.0.0.2:5000")), Errno::kENETUNREACH);
+  EXPECT_EQ(client.counters().get(Mib::kIpOutNoRoutes), 1u);  // measured on 6.18
+  EXPECT_EQ(frames_sent(), 0u);
 }
 
 TEST_F(Oracle, SigalrmInterruptsBlockingConnectAndTheHandshakeGoesOn) {
@@ -656,6 +668,10 @@ TEST_F(Oracle, LinkLocalScopeIds) {
   EXPECT_EQ(err(call.connect(client, tcp(client, kInet6), "[" + ll + "%" + std::to_string(eth0->ifindex) + "]:8000")),
             Errno::kOk);
   EXPECT_EQ(err(call.connect(client, tcp(client, kInet6), "[" + ll + "%99]:8000")), Errno::kENETUNREACH);
+  // Scope 1 is lo, which has no link-local route: ENETUNREACH at once, and no SYN on lo.
+  const std::size_t sent = frames_sent();
+  EXPECT_EQ(err(call.connect(client, tcp(client, kInet6), "[" + ll + "%1]:8000")), Errno::kENETUNREACH);
+  EXPECT_EQ(frames_sent(), sent);
 }
 
 TEST_F(Oracle, V4MappedOnInet6SocketAndV6only) {

@@ -357,10 +357,13 @@ TEST_F(TcpStates, SynSentPlainSynIsSimultaneousOpen) {
   EXPECT_EQ(state(fd), TcpState::kEstablished);
   expect_states({"SYN_RECV -> ESTABLISHED (ACK of our SYN-ACK: handshake complete)"});
   // tcp_data_queue: the SYN-ACK is a duplicate of the SYN (end_seq == rcv_nxt), so it is
-  // ACKed at once. Linux adds a D-SACK block for the duplicate (<...,nop,nop,sack 0:1>); this
-  // stack sends no SACK blocks.
-  expect_sent(
-      {". 1:1(0) ack 1 win 63 <nop,nop,TS val " + std::to_string(ts_syn + 100) + " ecr 7050>"});
+  // ACKed at once, with a D-SACK block for the duplicated SYN (tcp_dsack_set), as measured:
+  // [peer ISN, peer ISN + 1) (the fixture prints SACK blocks as absolute numbers).
+  expect_sent({". 1:1(0) ack 1 win 63 <nop,nop,TS val " + std::to_string(ts_syn + 100) +
+               " ecr 7050,nop,nop,sack 1000000:1000001>"});
+  // The D-SACK is reported once: the next ACK has only the timestamps.
+  inject({.flags = "P.", .seq = 1, .ack = 1, .opts = ts(7060, ts_syn + 100), .data = "x"});
+  expect_sent({". 1:1(0) ack 2 win 63 <nop,nop,TS val " + std::to_string(ts_syn + 100) + " ecr 7060>"});
   EXPECT_EQ(calls.revents(host, fd, kPollOut), kPollOut);
   EXPECT_EQ(mib(Mib::kTcpActiveOpens), 1u);
   EXPECT_EQ(mib(Mib::kTcpPassiveOpens), 0u);

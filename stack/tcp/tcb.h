@@ -109,6 +109,10 @@ struct TcpCb {
   std::uint32_t ts_recent = 0;    // last TS val from the peer (RFC 7323 §4.3)
   sim::Time ts_recent_stamp;      // when ts_recent was taken
   std::uint32_t ts_off = 0;       // our per-connection TS val offset (Linux: secure hash)
+  // A D-SACK block (RFC 2883) for the next ACK: a duplicate segment arrived (tcp_dsack_set).
+  // Sent once and cleared, as tcp_options_write clears rx_opt.dsack.
+  bool dsack_pending = false;
+  SeqNum dsack_start, dsack_end;
 
   // Retransmission (RFC 6298, as Linux's tcp_rtt_estimator and tcp_retransmit_timer do it).
   sim::Duration srtt;        // 0 = no sample yet

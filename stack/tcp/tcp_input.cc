@@ -219,6 +219,13 @@ void data_queue(Host& h, Sock& s, const wire::TcpRepr& t) {
   const SeqNum end = seq + static_cast<std::uint32_t>(data.size()) + (fin ? 1 : 0);
   if (!after(end, tp.rcv_nxt)) {
     // A retransmission of what we have: ACK at once (quickack), as Linux's out_of_window.
+    // With SACK negotiated the ACK reports the duplicate as a D-SACK block (tcp_dsack_set),
+    // a SYN included: the SYN-ACK of a simultaneous open gets [ISN, ISN+1) (topic 13).
+    if (tp.sack_ok) {
+      tp.dsack_pending = true;
+      tp.dsack_start = seq;
+      tp.dsack_end = seq + t.seq_len();
+    }
     h.counters().drop(DropReason::kTcpOldData);
     tp.ack_quick = kMaxQuickAcks;
     tp.ack_pending = true;

@@ -392,7 +392,9 @@ bool cookie_check(Host& h, Sock& l, const IpMeta& m, const wire::TcpRepr& t) {
   if (!child) {
     h.counters().inc(Mib::kListenOverflows);
     h.counters().inc(Mib::kListenDrops);
-    h.frame_drop(m.frame, DropReason::kTcpListenOverflow,
+    // cookie_v4_check: tcp_get_cookie_sock() found no room, and since Linux 6.9 the skb is
+    // dropped as NO_SOCKET (not TCP_LISTEN_OVERFLOW, which only tcp_check_req uses).
+    h.frame_drop(m.frame, DropReason::kNoSocket,
                  "final ACK dropped by " + h.name() + ": accept queue full (" + queue_text(lq, p.backlog_slack) +
                      "); it answered a SYN cookie, so there is no request to reset");
     return true;

@@ -175,6 +175,11 @@ SysResult<void> tcp_transmit(Host& h, Sock& s, std::uint8_t flags, SeqNum seq,
     if (tp.ts_ok) {
       t.options.add_nop().add_nop().add_timestamps(tcp_ts_now(h, tp.ts_off), tp.ts_recent);
     }
+    // tcp_options_write: a pending D-SACK block rides on the next ACK as <nop,nop,sack L:R>.
+    if (tp.dsack_pending && (flags & kAck) && !(flags & kRst)) {
+      t.options.add_nop().add_nop().add_sack(wire::SackBlocks{{tp.dsack_start.raw, tp.dsack_end.raw}});
+      tp.dsack_pending = false;
+    }
   }
   if (h.observed() && !cause.empty()) cause = relative(s, flags, seq, payload.size()) + ": " + cause;
   if (flags & kAck) {

@@ -161,7 +161,9 @@ SysResult<void> tcp_connect(Host& h, Sock& s, const SockAddr& dst_in) {
   // tcp_v4_connect: "if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) return -ENETUNREACH".
   if (daddr.is_v4() && (h.is_broadcast_address(daddr) || daddr.is_multicast())) return fail(Errno::kENETUNREACH);
   if (src && !rt.local && !h.is_local_address(*src)) {
-    // A non-local source (IP_FREEBIND): nothing routes from it.
+    // A non-local source (IP_FREEBIND): nothing routes from it. It is the route lookup's
+    // ENETUNREACH, so tcp_v4_connect counts it in OUTNOROUTES (measured: IpOutNoRoutes +1).
+    h.counters().inc(Mib::kIpOutNoRoutes);
     return fail(Errno::kENETUNREACH);
   }
 

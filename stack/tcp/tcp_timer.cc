@@ -101,11 +101,19 @@ void retransmit_timer(Host& h, SockId id) {
   }
 
   h.counters().inc(Mib::kTCPTimeouts);
-  h.counters().inc(Mib::kTcpRetransSegs);
+  // __tcp_retransmit_skb: skb_still_in_host_queue. While the previous copy of the head
+  // segment still waits in a neighbour queue (its next hop unresolved), nothing is sent
+  // (-EBUSY, TCPSpuriousRtxHostQueues); the timer still backs off as for a retransmission.
+  const SeqNum head = syn ? tp.iss : tp.snd_una;
+  const bool in_host_queue = neigh_tcp_segment_queued(h, s.saddr, s.sport, s.daddr, s.dport, head.raw);
+  if (!in_host_queue) h.counters().inc(Mib::kTcpRetransSegs);
   ++tp.retransmits;
   ++tp.total_rto;
   tp.rtt_timing = false;  // Karn: no RTT samples from retransmitted segments
-  if (tp.state == TcpState::kSynSent) {
+  if (in_host_queue) {
+    h.trace_note(sim::TraceKind::kTimer, &s, "retransmission timer fired (RTO " + sim::format_human(tp.rto) + ")",
+                 "not retransmitted: the previous copy still waits for its next hop to be resolved");
+  } else if (tp.state == TcpState::kSynSent) {
     h.counters().inc(Mib::kTCPSynRetrans);
     h.trace_note(sim::TraceKind::kTimer, &s, "SYN retransmission timer fired (RTO " + sim::format_human(tp.rto) + ")");
     tcp_send_syn(h, s, true);

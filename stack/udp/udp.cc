@@ -133,7 +133,11 @@ SysResult<void> udp_connect(Host& h, Sock& s, const SockAddr& dst) {
   std::optional<wire::IpAddr> src;
   if (s.addr_locked && !s.rcv_saddr.is_unspecified()) src = wire_form(s.rcv_saddr);
   const OutRoute rt = ip_route_output(h, daddr, oif, src);
-  if (rt.error != Errno::kOk) return fail(rt.error);
+  if (rt.error != Errno::kOk) {
+    // __ip4_datagram_connect: "if (err == -ENETUNREACH) IP_INC_STATS(..., OUTNOROUTES)".
+    if (rt.error == Errno::kENETUNREACH) h.counters().inc(Mib::kIpOutNoRoutes);
+    return fail(rt.error);
+  }
   if (h.is_broadcast_address(daddr) && !s.opt.broadcast) return fail(Errno::kEACCES);
   s.saddr = src ? *src : rt.src;
   if (!s.addr_locked) s.rcv_saddr = s.family == kAfInet6 && s.saddr.is_v4() ? wire::IpAddr::v4_mapped(s.saddr) : s.saddr;
@@ -188,7 +192,11 @@ SysResult<std::size_t> udp_sendmsg(Host& h, Sock& s, std::span<const std::uint8_
   std::optional<wire::IpAddr> src;
   if (!s.rcv_saddr.is_unspecified()) src = wire_form(s.rcv_saddr);
   const OutRoute rt = ip_route_output(h, daddr, oif, src);
-  if (rt.error != Errno::kOk) return fail(rt.error);
+  if (rt.error != Errno::kOk) {
+    // udp_sendmsg counts a failed lookup in OUTNOROUTES, as connect does.
+    if (rt.error == Errno::kENETUNREACH) h.counters().inc(Mib::kIpOutNoRoutes);
+    return fail(rt.error);
+  }
   if (h.is_broadcast_address(daddr) && !s.opt.broadcast) return fail(Errno::kEACCES);
   // sock_alloc_send_pskb: a pending error first (and consumed), then EPIPE after SHUT_WR.
   if (s.err != Errno::kOk) {
