@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "harness/cli/golden_command.h"
 #include "harness/cli/run_command.h"
 #include "harness/demo.h"
 #include "harness/scenario/parser.h"
@@ -66,6 +67,19 @@ int main(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand("check", "Parse scenarios without running them (exit 2 on any error)");
   check_cmd->add_option("paths", check_paths, "Scenario files or folders")->required();
 
+  synlab::harness::GoldenArgs golden;
+  auto* golden_cmd = app.add_subcommand(
+      "golden", "Compare each bundled scenario's capture with its golden copy in pcaps/ (--update rewrites them)");
+  golden_cmd->footer(
+      "Runs every scenario in SCENARIOS (default: the bundled suite) and compares its pcapng capture byte for\n"
+      "byte with PCAPS/<topic>/<name>.pcapng, reporting the first differing packet decoded from both. Goldens\n"
+      "without a scenario, scenarios without a golden and a stale PCAPS/README.md fail too.\n"
+      "Exit status: 0 all match (or were updated), 1 a difference, 2 bad input.");
+  golden_cmd->add_option("scenarios", golden.scenarios_dir, "The scenarios folder (default: the bundled scenarios/)");
+  golden_cmd->add_option("--pcaps", golden.pcaps_dir, "The golden captures folder (default: pcaps/ beside the scenarios)");
+  golden_cmd->add_flag("--update", golden.update, "Rewrite the golden captures and pcaps/README.md");
+  golden_cmd->add_flag("--tap", golden.tap, "Print TAP, one test point per capture");
+
   synlab::harness::DemoOptions demo;
   auto* demo_cmd = app.add_subcommand("demo", "Run the two-host example: a connection over a lossy link, captured");
   demo_cmd->add_option("--seed", demo.seed, "Random seed");
@@ -73,6 +87,7 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--out", demo.out_dir, "Directory for the captures");
 
   CLI11_PARSE(app, argc, argv);
+  if (golden_cmd->parsed()) return synlab::harness::golden_command(golden, std::cout, std::cerr);
   if (demo_cmd->parsed()) return synlab::harness::run_demo(demo, std::cout);
   if (check_cmd->parsed()) {
     std::vector<synlab::harness::Found> found;

@@ -30,7 +30,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // One result as the report holds it; workers send exactly this to the parent.
-json result_json(const SuiteItem& item, const ScenarioResult& r) {
+// Capture paths in the report are relative to --out, so a report stays true when the folder
+// moves and two runs into different folders give the same report.
+json result_json(const SuiteItem& item, const ScenarioResult& r, const std::string& out_dir) {
   json j;
   j["name"] = item.name;
   j["path"] = item.path;
@@ -43,7 +45,9 @@ json result_json(const SuiteItem& item, const ScenarioResult& r) {
   j["virtual_time"] = sim::format_seconds(r.end);
   j["events"] = r.events;
   j["packets"] = r.packets;
-  j["captures"] = r.captures;
+  json caps = json::array();
+  for (const auto& c : r.captures) caps.push_back(out_dir.empty() ? c : fs::path(c).lexically_relative(out_dir).generic_string());
+  j["captures"] = caps;
   if (r.failure) {
     const Failure& f = *r.failure;
     json fj;
@@ -168,7 +172,7 @@ json run_item(const SuiteItem& item, const Scenario& s, const RunArgs& args) {
     opt.capture_dir = (fs::path(args.out_dir) / rel.parent_path()).string();
     opt.capture_name = rel.filename().string() + (item.personality ? "-" + *item.personality : "");
   }
-  return result_json(item, run_scenario(s, opt));
+  return result_json(item, run_scenario(s, opt), args.out_dir);
 }
 
 // Runs `items` in `jobs` forked workers; results arrive as JSON lines on one pipe per worker
@@ -453,7 +457,7 @@ int run_command(const RunArgs& args, std::ostream& out, std::ostream& err) {
       f.loc = scenarios[it.scenario].loc;
       f.message = "no result: the worker process running it died";
       r.failure = f;
-      results[i] = result_json(it, r);
+      results[i] = result_json(it, r, args.out_dir);
       out << result_text(*results[i], args.color, args.verbose);
     }
     all.push_back(*results[i]);

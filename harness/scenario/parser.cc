@@ -598,6 +598,15 @@ void Parser::parse_top_line() {
   if (w == "end")
     fail(t, "'end' without 'repeat' (to end the scenario at a time, write it: '5 end')");
   if (looks_like_time(w)) return parse_event_line();
+  if (w.size() > 1 && w.back() == ':' && !hosts_.count(std::string_view(w).substr(0, w.size() - 1)) &&
+      std::all_of(w.begin(), w.end() - 1, [](char c) {
+        return is_alpha(c) || c == '-';
+      })) {
+    std::string keys;
+    for (std::string_view k : kHeaderKeys) keys += (keys.empty() ? "" : ", ") + std::string(k);
+    fail(t, "unknown header " + quote(w) + " (headers are " + keys + "; a call on a host needs a time first, like '0 " +
+                w + " ...')");
+  }
   if (w.find(':') != std::string::npos) {
     fail(t,
          "expected a time before " + quote(w) + " (every event starts with one, like 0 or +0.1)");

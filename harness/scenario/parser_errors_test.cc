@@ -127,6 +127,9 @@ const Case kCases[] = {
     {"UnknownKeyword", "title: t\nhots a\n", 2, 1, "unknown keyword 'hots'; did you mean 'host'?"},
     {"MissingTime", net("client: socket(AF_INET, SOCK_STREAM, 0) = 3\n"), 5, 1,
      "expected a time before 'client:' (every event starts with one, like 0 or +0.1)"},
+    {"UnknownHeader", "title: t\nauthor: someone\n", 2, 1,
+     "unknown header 'author:' (headers are title:, about:, seed:, personality:, tags:, expect-failure:; a call on "
+     "a host needs a time first, like '0 author: ...')"},
     {"DuplicateHost", "title: t\nhost a\nhost a\n", 3, 6, "host 'a' is already declared at 2:1"},
     {"LinkToUnknownHost", "title: t\nhost a\nlink a b\n", 3, 8, "unknown host 'b' (hosts: a)"},
     {"LinkToItself", "title: t\nhost a\nlink a a\n", 3, 8, "a link joins two different hosts"},
