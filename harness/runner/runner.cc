@@ -146,6 +146,7 @@ sim::LinkConfig apply_options(sim::LinkConfig c, const LinkOptions& o) {
   if (o.reorder) c.reorder = *o.reorder;
   if (o.reorder_gap) c.reorder_delay = *o.reorder_gap;
   if (o.corrupt) c.corrupt = *o.corrupt;
+  if (o.queue) c.queue_limit = *o.queue;
   return c;
 }
 

@@ -299,6 +299,7 @@ struct LinkOptions {
   std::optional<sim::Duration> reorder_gap;  // `reorder P gap D`: LinkConfig::reorder_delay
   std::optional<double> corrupt;
   std::optional<int> mtu;
+  std::optional<int> queue;  // `queue N`: transmit queue limit in frames (LinkConfig::queue_limit)
 };
 
 // ---------------------------------------------------------------------------------------

@@ -204,13 +204,14 @@ constexpr std::string_view kDeclKeywords[] = {"host",   "link",   "segment", "at
 constexpr std::string_view kEventKeywords[] = {"link",   "partition", "heal", "drop", "signal",
                                                "inject", "expect",    "note", "end",  "repeat"};
 constexpr std::string_view kLinkOptions[] = {"delay",     "jitter",  "rate",    "loss",
-                                             "duplicate", "reorder", "corrupt", "mtu"};
+                                             "duplicate", "reorder", "corrupt", "mtu",
+                                             "queue"};
 // Words a host cannot be called: keywords that could stand where a host name stands.
 constexpr std::string_view kReserved[] = {
     "host",      "link",  "segment", "attach",  "route",  "sysctl",    "filter",  "packets",
     "partition", "heal",  "drop",    "signal",  "inject", "expect",    "note",    "end",
     "repeat",    "delay", "jitter",  "rate",    "loss",   "duplicate", "reorder", "gap",
-    "corrupt",   "mtu",   "on",      "default", "next",   "raw",       "every",   "neighbours",
+    "corrupt",   "mtu",   "queue",   "on",      "default", "next",   "raw",       "every",   "neighbours",
     "neighbors"};
 constexpr std::string_view kTcpOptionNames[] = {"mss", "sackOK", "TS",    "nop", "wscale", "sack",
                                                 "eol", "FO",     "FOEXP", "md5", "kind"};
@@ -1065,7 +1066,7 @@ LinkOptions Parser::parse_link_options(bool required) {
   if (required && at_eol()) {
     fail(cur_,
          "expected 'down', 'up' or link options (delay D, jitter D, rate R, loss P, duplicate P, "
-         "reorder P, corrupt P, mtu N)");
+         "reorder P, corrupt P, mtu N, queue N)");
   }
   while (!at_eol()) {
     if (!at(Tok::kWord)) fail(cur_, "expected a link option, got " + describe(cur_));
@@ -1075,7 +1076,7 @@ LinkOptions Parser::parse_link_options(bool required) {
     if (!contains(kLinkOptions, k)) {
       const std::string hint = did_you_mean(k, kLinkOptions);
       fail(w, "unknown link option " + quote(k) +
-                  (hint.empty() ? " (delay, jitter, rate, loss, duplicate, reorder, corrupt, mtu)"
+                  (hint.empty() ? " (delay, jitter, rate, loss, duplicate, reorder, corrupt, mtu, queue)"
                                 : hint));
     }
     once(seen, w);
@@ -1097,6 +1098,12 @@ LinkOptions Parser::parse_link_options(bool required) {
       const Token m = take_word("an MTU");
       o.mtu = static_cast<int>(uint_value(m, 65535, "MTU"));
       if (*o.mtu < 68) fail(m, "MTU must be at least 68");
+    }
+    if (k == "queue") {
+      const Token q = take_word("a queue length in frames, like 3");
+      o.queue = static_cast<int>(uint_value(q, 1'000'000, "queue length"));
+      if (*o.queue < 1) fail(q, "a transmit queue holds at least 1 frame");
+      if (!o.rate_bps && !required) fail(w, "'queue N' limits the frames waiting for a slow link: give the link a rate first (rate 64kbit queue 3)");
     }
   }
   return o;

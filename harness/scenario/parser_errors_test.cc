@@ -130,6 +130,8 @@ const Case kCases[] = {
     {"UnknownHeader", "title: t\nauthor: someone\n", 2, 1,
      "unknown header 'author:' (headers are title:, about:, seed:, personality:, tags:, expect-failure:; a call on "
      "a host needs a time first, like '0 author: ...')"},
+    {"QueueWithoutRate", "title: t\nhost a\nhost b\nlink a b queue 3\n", 4, 10,
+     "'queue N' limits the frames waiting for a slow link: give the link a rate first (rate 64kbit queue 3)"},
     {"DuplicateHost", "title: t\nhost a\nhost a\n", 3, 6, "host 'a' is already declared at 2:1"},
     {"LinkToUnknownHost", "title: t\nhost a\nlink a b\n", 3, 8, "unknown host 'b' (hosts: a)"},
     {"LinkToItself", "title: t\nhost a\nlink a a\n", 3, 8, "a link joins two different hosts"},
