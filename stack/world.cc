@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "stack/ip/neighbour.h"
+
 namespace synlab {
 
 World::World(WorldConfig cfg) : sim_(cfg.seed) {}
@@ -10,6 +12,21 @@ stack::Host& World::add_host(std::string name, std::vector<std::string> addresse
   hosts_.push_back(std::make_unique<stack::Host>(sim_, name, std::move(p)));
   pending_addrs_[name] = std::move(addresses);
   return *hosts_.back();
+}
+
+void World::add_static_neighbours() {
+  for (const auto& hp : hosts_) {
+    for (const auto& i : hp->interfaces) {
+      if (i.loopback || !i.link) continue;
+      for (const auto& other : hosts_) {
+        if (other.get() == hp.get()) continue;
+        for (const auto& j : other->interfaces) {
+          if (j.link != i.link) continue;
+          for (const auto& a : j.addrs) stack::neigh_add_permanent(*hp, i.ifindex, a.prefix.addr, j.mac);
+        }
+      }
+    }
+  }
 }
 
 stack::Host* World::host(std::string_view name) {

@@ -50,6 +50,10 @@ class World {
   // host's first). Returns the ifindex.
   int attach(stack::Host& h, sim::Link& link, std::vector<std::string> addresses = {}, int mtu = 1500);
 
+  // Every address of every host on a shared link, as a permanent (NUD_PERMANENT) neighbour
+  // entry on each other host's interface on that link: no ARP/NDP before the first packet.
+  void add_static_neighbours();
+
   void run_for(sim::Duration d) { sim_.run_for(d); }
   void run_until(sim::Time t) { sim_.run_until(t); }
   // Runs events until `done()` holds or `limit` passes (then the clock stops at the event that

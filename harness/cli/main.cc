@@ -19,7 +19,11 @@ packets), the details of each failure (script line, expected and actual value or
 script syntax, virtual time), and last "N passed, N failed".
 
 Exit status: 0 all passed, 1 some failed, 2 bad input (a scenario that does not parse, an
-unknown personality, a bad --shard): nothing runs then.
+unknown personality, a bad --shard): nothing runs then. 130 (SIGINT, Ctrl-C) or 143
+(SIGTERM): interrupted; the running scenario stops with its captures finished (valid files),
+nothing more starts, the reports list what finished plus the interrupted scenario, and the last
+line reads "interrupted by SIGINT: N passed, N failed, N not run". A second signal exits at
+once, without reports.
 
 Sharding: --shard I/N runs the I-th of N slices (0 <= I < N); without it, the variables
 GTEST_SHARD_INDEX and GTEST_TOTAL_SHARDS are honoured, as GoogleTest and Bazel set them.

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -29,6 +31,55 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+// Interruption. The handler only records the signal (an atomic int is lock-free, so storing
+// it is async-signal-safe); the runner reads it before every simulator event
+// (RunOptions::stop) and the loops here between scenarios. Finishing captures and writing
+// reports happen in the normal flow.
+std::atomic<int> g_stop{0};
+volatile std::sig_atomic_t g_in_worker = 0;
+static_assert(std::atomic<int>::is_always_lock_free);
+
+void on_stop_signal(int sig) {
+  int none = 0;
+  if (g_stop.compare_exchange_strong(none, sig)) return;
+  // A second signal. A worker ignores it: the parent forwards the signal that a terminal's
+  // Ctrl-C also sent to the whole process group. The parent leaves at once, without reports.
+  if (g_in_worker) return;
+  _exit(128 + sig);
+}
+
+// Installs the handlers for the duration of run_command() and restores the previous ones. A
+// signal that was ignored (nohup, a background job of a non-interactive shell) stays ignored.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop.store(0);
+    struct sigaction sa = {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART: the parent's poll() returns EINTR and forwards at once
+    for (int k = 0; k < 2; ++k) {
+      sigaction(kSignals[k], nullptr, &old_[k]);
+      if (old_[k].sa_handler != SIG_IGN) sigaction(kSignals[k], &sa, nullptr);
+    }
+  }
+  ~StopSignals() {
+    for (int k = 0; k < 2; ++k) sigaction(kSignals[k], &old_[k], nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  static constexpr int kSignals[2] = {SIGINT, SIGTERM};
+  struct sigaction old_[2] = {};
+};
+
+std::string signal_name(int sig) {
+  if (sig == SIGINT) return "SIGINT";
+  if (sig == SIGTERM) return "SIGTERM";
+  return "signal " + std::to_string(sig);
+}
+
 // One result as the report holds it; workers send exactly this to the parent.
 // Capture paths in the report are relative to --out, so a report stays true when the folder
 // moves and two runs into different folders give the same report.
@@ -48,6 +99,7 @@ json result_json(const SuiteItem& item, const ScenarioResult& r, const std::stri
   json caps = json::array();
   for (const auto& c : r.captures) caps.push_back(out_dir.empty() ? c : fs::path(c).lexically_relative(out_dir).generic_string());
   j["captures"] = caps;
+  if (r.interrupted_by != 0) j["interrupted"] = signal_name(r.interrupted_by);
   if (r.failure) {
     const Failure& f = *r.failure;
     json fj;
@@ -172,6 +224,8 @@ json run_item(const SuiteItem& item, const Scenario& s, const RunArgs& args) {
     opt.capture_dir = (fs::path(args.out_dir) / rel.parent_path()).string();
     opt.capture_name = rel.filename().string() + (item.personality ? "-" + *item.personality : "");
   }
+  opt.stop = &g_stop;
+  if (args.before_item) args.before_item(item);
   return result_json(item, run_scenario(s, opt), args.out_dir);
 }
 
@@ -200,10 +254,13 @@ bool run_parallel(const std::vector<SuiteItem>& items, const std::vector<Scenari
       return false;
     }
     if (pid == 0) {
+      g_in_worker = 1;
       close(p[0]);
       for (std::size_t k = static_cast<std::size_t>(w); k < items.size(); k += static_cast<std::size_t>(jobs)) {
+        if (g_stop.load() != 0) break;  // interrupted: start nothing more
         json j = run_item(items[k], scenarios[items[k].scenario], args);
         j["index"] = k;
+        if (const int sig = g_stop.load(); sig != 0) j["stop_signal"] = sig;
         const std::string line = j.dump() + "\n";
         std::size_t off = 0;
         while (off < line.size()) {
@@ -221,10 +278,17 @@ bool run_parallel(const std::vector<SuiteItem>& items, const std::vector<Scenari
   }
   bool ok = true;
   std::size_t open = workers.size();
+  // A signal here, or one a worker reports, goes to every worker once. Until then poll()
+  // wakes up every 100 ms too, in case the signal came just before it was called.
+  bool forwarded = false;
   while (open > 0) {
+    if (const int sig = g_stop.load(); sig != 0 && !forwarded) {
+      forwarded = true;
+      for (const auto& w : workers) kill(w.pid, sig);
+    }
     std::vector<pollfd> fds;
     for (const auto& w : workers) fds.push_back({w.fd, POLLIN, 0});
-    if (::poll(fds.data(), fds.size(), -1) < 0) {
+    if (::poll(fds.data(), fds.size(), forwarded ? -1 : 100) < 0) {
       if (errno == EINTR) continue;
       break;
     }
@@ -242,6 +306,11 @@ bool run_parallel(const std::vector<SuiteItem>& items, const std::vector<Scenari
           if (j.is_discarded() || !j.contains("index")) continue;
           const auto k = j["index"].get<std::size_t>();
           j.erase("index");
+          if (j.contains("stop_signal")) {
+            int none = 0;
+            g_stop.compare_exchange_strong(none, j["stop_signal"].get<int>());
+            j.erase("stop_signal");
+          }
           if (k < results->size()) {
             (*results)[k] = std::move(j);
             done(k);
@@ -257,7 +326,8 @@ bool run_parallel(const std::vector<SuiteItem>& items, const std::vector<Scenari
   }
   for (auto& w : workers) {
     int status = 0;
-    waitpid(w.pid, &status, 0);
+    while (waitpid(w.pid, &status, 0) < 0 && errno == EINTR) {
+    }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
       err << "synlab: error: a worker process died ("
           << (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status)) : "status " + std::to_string(WEXITSTATUS(status)))
@@ -345,6 +415,7 @@ bool parse_shard(const std::string& spec, int* index, int* total, std::string* e
 }
 
 int run_command(const RunArgs& args, std::ostream& out, std::ostream& err) {
+  const StopSignals stop_signals;
   // 1. Find and parse everything first: bad input runs nothing.
   std::vector<std::string> paths = args.paths;
   if (paths.empty()) paths.push_back(bundled_scenarios_dir());
@@ -428,6 +499,7 @@ int run_command(const RunArgs& args, std::ostream& out, std::ostream& err) {
   bool workers_ok = true;
   if (jobs <= 1) {
     for (std::size_t i = 0; i < items.size(); ++i) {
+      if (g_stop.load() != 0) break;  // interrupted: start nothing more
       results[i] = run_item(items[i], scenarios[items[i].scenario], args);
       ++completed;
       flush_ready();
@@ -442,10 +514,21 @@ int run_command(const RunArgs& args, std::ostream& out, std::ostream& err) {
   }
   if (args.progress) out << "\r\033[K";
 
-  // 4. Summary and reports.
+  // 4. Summary and reports. Results not printed yet (after a gap: a worker died, or the run
+  // was interrupted) are printed now, in order.
+  const int stop = g_stop.load();
   std::vector<json> all;
+  json not_run = json::array();
+  std::string not_run_text;
   std::size_t passed = 0, failed = 0;
   for (std::size_t i = 0; i < results.size(); ++i) {
+    if (!results[i] && stop != 0) {
+      const std::string name = items[i].name + (items[i].personality ? " [" + *items[i].personality + "]" : "");
+      not_run.push_back(name);
+      not_run_text += "NOT RUN " + name + "\n";
+      if (i >= printed) out << "NOT RUN " << name << "\n";
+      continue;
+    }
     if (!results[i]) {
       // A worker died before reporting this one: it counts as failed.
       SuiteItem& it = items[i];
@@ -458,17 +541,27 @@ int run_command(const RunArgs& args, std::ostream& out, std::ostream& err) {
       f.message = "no result: the worker process running it died";
       r.failure = f;
       results[i] = result_json(it, r, args.out_dir);
-      out << result_text(*results[i], args.color, args.verbose);
     }
+    if (i >= printed) out << result_text(*results[i], args.color, args.verbose);
     all.push_back(*results[i]);
     ((*results[i])["passed"].get<bool>() ? passed : failed)++;
   }
-  const std::string summary = std::to_string(passed) + " passed, " + std::to_string(failed) + " failed";
+  std::string summary = std::to_string(passed) + " passed, " + std::to_string(failed) + " failed";
+  if (stop != 0) {
+    summary = "interrupted by " + signal_name(stop) + ": " + summary + ", " + std::to_string(not_run.size()) +
+              " not run";
+  }
   out << summary << "\n";
+  out.flush();
   json report;
   report["scenarios"] = all;
   report["passed"] = passed;
   report["failed"] = failed;
+  if (stop != 0) {
+    report["interrupted"] = signal_name(stop);
+    report["not_run"] = not_run.size();
+    report["not_run_scenarios"] = not_run;
+  }
   if (shards > 1) report["shard"] = std::to_string(shard) + "/" + std::to_string(shards);
   bool files_ok = true;
   if (!args.json_file.empty()) files_ok &= write_file(args.json_file, report.dump(2) + "\n", err);
@@ -477,8 +570,9 @@ int run_command(const RunArgs& args, std::ostream& out, std::ostream& err) {
     files_ok &= write_file(args.out_dir + "/report.json", report.dump(2) + "\n", err);
     std::string text;
     for (const auto& j : all) text += result_text(j, false, true);
-    files_ok &= write_file(args.out_dir + "/report.txt", text + summary + "\n", err);
+    files_ok &= write_file(args.out_dir + "/report.txt", text + not_run_text + summary + "\n", err);
   }
+  if (stop != 0) return 128 + stop;  // 130 for SIGINT, 143 for SIGTERM, as shells report them
   if (!files_ok) return 2;
   return failed == 0 && workers_ok ? 0 : 1;
 }

@@ -4,11 +4,22 @@
 // Exit status: 0 when every scenario passed, 1 when any failed, 2 on bad input (a scenario
 // that does not parse, an unknown personality, a malformed --shard): nothing runs then.
 //
+// Interruption: SIGINT or SIGTERM (to this process, or to any worker) ends the scenario that
+// is running before its next simulator event, with its captures finished (valid files) and
+// the failure "interrupted by SIGINT at T s"; no further scenario starts. The reports are
+// written with what finished plus the interrupted ones, the last line reads "interrupted by
+// SIGINT: N passed, N failed, N not run", and the exit status is 128 + the signal (130 for
+// SIGINT, 143 for SIGTERM). With --jobs the signal is forwarded to the workers. A second
+// signal while shutting down exits at once (same status) without writing the reports.
+// Handlers are installed only for the duration of run_command(), and not for a signal that
+// was ignored when it started (`nohup`, `cmd &` in a non-interactive shell).
+//
 // Everything printed and written is deterministic: scenarios are reported in sorted order
 // whatever order the workers finish in, and no wall-clock time appears anywhere.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -18,6 +29,8 @@
 #include "harness/scenario/ast.h"
 
 namespace synlab::harness {
+
+struct SuiteItem;
 
 struct RunArgs {
   std::vector<std::string> paths;          // files or folders; empty: the bundled suite
@@ -34,6 +47,9 @@ struct RunArgs {
   bool list_only = false;                  // print the selected scenarios and stop
   bool color = false;
   bool progress = false;                   // a status line on a terminal
+  // Called just before each scenario starts, in the process that runs it (a worker with
+  // --jobs). Tests use it to send a signal at a known point.
+  std::function<void(const SuiteItem&)> before_item;
 };
 
 // One scenario to run: the file, its name in reports, and the personality forced on it.

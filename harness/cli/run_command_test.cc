@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -201,6 +202,76 @@ TEST_F(RunCommand, PersonalitiesMultiplyTheRuns) {
   a.personalities = {"linux", "linux"};
   EXPECT_EQ(run(a), 0);
   EXPECT_TRUE(out_.str().ends_with("2 passed, 0 failed\n"));
+}
+
+// Interruption, at a known point: before_item sends the signal just before b/wrong starts, so
+// that run ends at its first event, and nothing after it starts.
+TEST_F(RunCommand, SignalStopsTheRunWritesReportsAndExits128PlusSignal) {
+  write("suite/c.scn", kPass);
+  for (const int sig : {SIGINT, SIGTERM}) {
+    const std::string name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    RunArgs a;
+    a.paths = {path("suite")};
+    a.out_dir = path("out-" + name);
+    a.json_file = path("r-" + name + ".json");
+    a.junit_file = path("r-" + name + ".xml");
+    a.before_item = [sig](const SuiteItem& item) {
+      if (item.name == "b/wrong") raise(sig);
+    };
+    EXPECT_EQ(run(a), 128 + sig);
+    const std::string o = out_.str();
+    EXPECT_THAT(o, HasSubstr("PASS a/pass [linux]"));
+    EXPECT_THAT(o, HasSubstr("FAIL b/wrong [linux] 0.000000 s, 0 packets\n"));
+    EXPECT_THAT(o, HasSubstr("wrong.scn:6:1: error: interrupted by " + name + " at 0.000000 s\n"));
+    EXPECT_THAT(o, HasSubstr("NOT RUN c\n"));
+    EXPECT_TRUE(o.ends_with("interrupted by " + name + ": 1 passed, 1 failed, 1 not run\n")) << o;
+    auto j = nlohmann::json::parse(slurp(path("r-" + name + ".json")));
+    EXPECT_EQ(j, nlohmann::json::parse(slurp(path("out-" + name + "/report.json"))));
+    EXPECT_EQ(j["interrupted"], name);
+    EXPECT_EQ(j["not_run"], 1);
+    EXPECT_EQ(j["not_run_scenarios"], nlohmann::json::array({"c"}));
+    ASSERT_EQ(j["scenarios"].size(), 2u);
+    EXPECT_FALSE(j["scenarios"][0].contains("interrupted"));
+    EXPECT_EQ(j["scenarios"][1]["interrupted"], name);
+    EXPECT_EQ(j["scenarios"][1]["passed"], false);
+    EXPECT_THAT(slurp(path("r-" + name + ".xml")), HasSubstr("interrupted by " + name));
+    EXPECT_TRUE(slurp(path("out-" + name + "/report.txt"))
+                    .ends_with("NOT RUN c\n" + o.substr(o.rfind("interrupted by"))));
+    // The interrupted run's captures were finished: a pcap header (24 bytes, no records) and
+    // a pcapng section header plus interface blocks.
+    EXPECT_EQ(fs::file_size(path("out-" + name + "/b/wrong.pcap")), 24u);
+    const std::string ng = slurp(path("out-" + name + "/b/wrong.pcapng"));
+    ASSERT_GE(ng.size(), 28u);
+    EXPECT_EQ(ng.substr(0, 4), std::string("\x0a\x0d\x0d\x0a", 4));
+    EXPECT_FALSE(fs::exists(path("out-" + name + "/c.pcap")));
+  }
+  // The handlers are gone afterwards, and a new run starts clean.
+  RunArgs a;
+  a.paths = {path("suite/a")};
+  EXPECT_EQ(run(a), 0);
+  struct sigaction now = {};
+  sigaction(SIGINT, nullptr, &now);
+  EXPECT_EQ(now.sa_handler, SIG_DFL);
+}
+
+// With --jobs, a signal that only one worker gets interrupts the whole run: the parent
+// forwards it to the other workers and exits 130 itself. (Whether a/pass, in the other
+// worker, finished, was interrupted or never started depends on timing.)
+TEST_F(RunCommand, SignalInAWorkerStopsTheParallelRun) {
+  RunArgs a;
+  a.paths = {path("suite")};
+  a.jobs = 2;
+  a.json_file = path("r.json");
+  a.before_item = [](const SuiteItem& item) {
+    if (item.name == "b/wrong") raise(SIGINT);
+  };
+  EXPECT_EQ(run(a), 130);
+  EXPECT_THAT(out_.str(), HasSubstr("wrong.scn:6:1: error: interrupted by SIGINT at 0.000000 s"));
+  EXPECT_THAT(out_.str(), HasSubstr("\ninterrupted by SIGINT: "));
+  auto j = nlohmann::json::parse(slurp(path("r.json")));
+  EXPECT_EQ(j["interrupted"], "SIGINT");
+  EXPECT_EQ(j["scenarios"].back()["name"], "b/wrong");
+  EXPECT_EQ(j["scenarios"].back()["interrupted"], "SIGINT");
 }
 
 }  // namespace

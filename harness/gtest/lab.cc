@@ -139,21 +139,7 @@ sim::Link& Lab::link(Host& a, Host& b, sim::Duration delay, sim::LinkConfig cfg)
   return world_.connect(a, b, cfg);
 }
 
-void Lab::static_neighbours() {
-  for (const auto& hp : world_.hosts()) {
-    for (const auto& i : hp->interfaces) {
-      if (i.loopback || !i.link) continue;
-      for (const auto& other : world_.hosts()) {
-        if (other.get() == hp.get()) continue;
-        for (const auto& j : other->interfaces) {
-          if (j.link != i.link) continue;
-          for (const auto& a : j.addrs)
-            stack::neigh_add_permanent(*hp, i.ifindex, a.prefix.addr, j.mac);
-        }
-      }
-    }
-  }
-}
+void Lab::static_neighbours() { world_.add_static_neighbours(); }
 
 CallResult<int> Lab::socket(Host& h, int domain, int type, int protocol) {
   return now_result<int>(h.socket(domain, type, protocol));

@@ -1,6 +1,7 @@
 #include "harness/runner/runner.h"
 
 #include <algorithm>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -253,6 +254,7 @@ class Runner final : public sim::Observer {
   void fail(const SourceLoc& loc, std::string message, std::string expected = {}, std::string actual = {},
             std::vector<std::string> notes = {});
   bool failed() const { return failure_.has_value(); }
+  bool stop_requested();
 
   // Packets.
   void on_frame(const sim::TraceEvent& ev, const sim::Packet& bytes);
@@ -304,6 +306,7 @@ class Runner final : public sim::Observer {
   std::uint64_t packets_ = 0;
   std::uint64_t events_budget_exceeded_ = 0;
   std::unique_ptr<sim::TraceRecorder> recorder_;
+  int interrupted_by_ = 0;  // RunOptions::stop's signal, once seen
 };
 
 // ------------------------------------------------------------------------------------------
@@ -454,21 +457,7 @@ bool Runner::build() {
   const bool static_neighbours = std::any_of(s_.declarations.begin(), s_.declarations.end(), [](const Declaration& d) {
     return std::holds_alternative<NeighbourDecl>(d);
   });
-  if (static_neighbours) {
-    // Every address on a shared link, as a permanent entry on each other host's interface.
-    for (const auto& hp : world_.hosts()) {
-      for (const auto& i : hp->interfaces) {
-        if (i.loopback || !i.link) continue;
-        for (const auto& other : world_.hosts()) {
-          if (other.get() == hp.get()) continue;
-          for (const auto& j : other->interfaces) {
-            if (j.link != i.link) continue;
-            for (const auto& a : j.addrs) stack::neigh_add_permanent(*hp, i.ifindex, a.prefix.addr, j.mac);
-          }
-        }
-      }
-    }
-  }
+  if (static_neighbours) world_.add_static_neighbours();
   return true;
 }
 
@@ -499,6 +488,19 @@ void Runner::fail(const SourceLoc& loc, std::string message, std::string expecte
   failure_ = std::move(f);
 }
 
+// RunOptions::stop: a signal asked the run to end. It ends like a failure at this instant, at
+// the script line the cursor is on, so captures are finished and the report says how far it got.
+bool Runner::stop_requested() {
+  const int sig = opt_.stop ? opt_.stop->load(std::memory_order_relaxed) : 0;
+  if (sig == 0) return false;
+  if (failed()) return true;
+  interrupted_by_ = sig;
+  const std::string name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal " + std::to_string(sig);
+  fail(cursor_ < s_.events.size() ? s_.events[cursor_].loc : s_.loc,
+       "interrupted by " + name + " at " + sim::format_seconds(world_.now()) + " s");
+  return true;
+}
+
 std::string Runner::time_prefix(const Event& e) const {
   if (e.time.kind == TimeSpec::Kind::kAny) return "*";
   if (e.latest == e.at) return sim::format_seconds(e.at);
@@ -514,7 +516,7 @@ std::string Runner::event_time_text(const Event& e) const {
 void Runner::run_to(sim::Time t) {
   auto& q = world_.sim().queue();
   for (;;) {
-    if (failed()) return;
+    if (failed() || stop_requested()) return;
     // The next deadline: an expected packet's latest time or a blocking call's return. A
     // deadline is missed only once time moves past it: what happens at that very instant,
     // script actions included, still counts.
@@ -527,6 +529,7 @@ void Runner::run_to(sim::Time t) {
       if (!c.done && sc.returns_at && *sc.returns_at < deadline) deadline = *sc.returns_at;
     }
     while (!failed() && !q.empty() && q.next_time() <= deadline) {
+      if (stop_requested()) return;
       q.run_next();
       if (q.events_run() > opt_.max_events) {
         fail(s_.loc, "the scenario ran more than " + std::to_string(opt_.max_events) +
@@ -645,7 +648,10 @@ ScenarioResult Runner::run() {
     r.frames = recorder_->frames();
   }
   r.failure = failure_;
-  if (s_.expect_failure) {
+  r.interrupted_by = interrupted_by_;
+  if (interrupted_by_ != 0) {
+    r.passed = false;  // neither a pass nor the failure a self-test expects
+  } else if (s_.expect_failure) {
     r.expected_failure = true;
     if (!failure_) {
       Failure f;

@@ -12,6 +12,7 @@
 // captures, traces and reports.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,6 +38,11 @@ struct RunOptions {
   std::uint64_t max_events = 50'000'000;
   // Keep the full trace in the result (for `synlab explain`).
   bool keep_trace = false;
+  // Interruption: when this holds a signal number (nonzero), the run ends before the next
+  // simulator event with the failure "interrupted by SIGINT at T s", its captures finished
+  // (valid files). A signal handler may set it (std::atomic<int> is lock-free). Read with one
+  // relaxed load per event; null or 0 changes nothing, so runs stay deterministic.
+  const std::atomic<int>* stop = nullptr;
 };
 
 struct Failure {
@@ -70,6 +76,7 @@ struct ScenarioResult {
   std::uint64_t events = 0;      // simulator events executed
   std::uint64_t packets = 0;     // frames sent on all links
   std::vector<std::string> captures;  // files written
+  int interrupted_by = 0;        // the signal that ended the run early (RunOptions::stop), or 0
   // The trace, when RunOptions::keep_trace.
   std::vector<sim::TraceEvent> trace;
   std::vector<sim::TraceRecorder::Frame> frames;

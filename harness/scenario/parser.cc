@@ -521,6 +521,7 @@ void Parser::check_text() {
   if (starts_with(text_, "\xEF\xBB\xBF")) i = 3;
   lex_.reset({i, 1, 1});
   int line = 1, col = 1;
+  std::optional<std::pair<int, int>> lone_cr;  // the first CR not followed by LF
   auto bad = [&](unsigned char b, const char* what) {
     char buf[120];
     std::snprintf(buf, sizeof buf, what, b);
@@ -534,6 +535,7 @@ void Parser::check_text() {
       ++i;
       continue;
     }
+    if (c == '\r' && !lone_cr && (i + 1 >= text_.size() || text_[i + 1] != '\n')) lone_cr = {line, col};
     if (c < 0x80) {
       if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
         bad(c, "binary data: byte 0x%02x is not text");
@@ -568,6 +570,12 @@ void Parser::check_text() {
     }
     i += n;
     ++col;
+  }
+  // After the byte checks, so binary data is called that rather than a line-ending problem.
+  if (lone_cr) {
+    fail(lone_cr->first, lone_cr->second,
+         "a carriage return (CR) that does not end a line: lines end with LF or CR LF (old Mac "
+         "files use CR alone; convert the file)");
   }
 }
 
@@ -1153,7 +1161,20 @@ void Parser::parse_attach() {
   require_host(host.text, host);
   const Token seg = take_word("a segment name");
   auto it = links_.find(seg.text);
-  if (it == links_.end()) require_link(seg);
+  if (it == links_.end()) {
+    std::vector<std::string_view> segments;
+    std::string list;
+    for (const auto& [n, info] : links_) {
+      if (!info.segment) continue;
+      segments.push_back(n);
+      list += (list.empty() ? "" : ", ") + n;
+    }
+    const std::string hint = did_you_mean(seg.text, segments);
+    fail(seg, "unknown segment " + quote(seg.text) +
+                  (!hint.empty() ? hint
+                   : list.empty() ? " (declare it first: segment " + seg.text + " [options])"
+                                  : " (segments: " + list + ")"));
+  }
   if (!it->second.segment) fail(seg, quote(seg.text) + " is a point-to-point link, not a segment");
   if (!attached_.emplace(host.text, seg.text).second) {
     fail(host, "host " + quote(host.text) + " is already attached to " + quote(seg.text));
@@ -1565,7 +1586,7 @@ void Parser::resolve_time(Event& ev, TimeClass cls, const std::string& time_text
 void Parser::append_event(Event ev) {
   if (sc_.events.size() >= limits_.max_events) {
     fail(ev.loc, "too many events (more than " + std::to_string(limits_.max_events) +
-                     " after expanding 'repeat')");
+                     (repeat_depth_ > 0 ? " after expanding 'repeat')" : ")"));
   }
   sc_.events.push_back(std::move(ev));
 }
