@@ -448,6 +448,7 @@ class Parser {
   // --- Values
   std::int64_t int_value(const Token& t, std::string_view what);
   std::uint64_t uint_value(const Token& t, std::uint64_t max, std::string_view what);
+  std::uint64_t uint_in_range(const Token& t, std::uint64_t min, std::uint64_t max, std::string_view what);
   Duration duration_value(const Token& t, std::string_view what, bool bare_seconds);
   double percent_value(const Token& t, std::string_view what);
   std::uint64_t rate_value(const Token& t);
@@ -877,6 +878,16 @@ std::uint64_t Parser::uint_value(const Token& t, std::uint64_t max, std::string_
               std::to_string(max) + ")");
 }
 
+std::uint64_t Parser::uint_in_range(const Token& t, std::uint64_t min, std::uint64_t max, std::string_view what) {
+  std::int64_t v = 0;
+  const NumErr e = parse_int(t.text, &v);
+  if (e == NumErr::kOk && v >= 0 && static_cast<std::uint64_t>(v) >= min && static_cast<std::uint64_t>(v) <= max)
+    return static_cast<std::uint64_t>(v);
+  if (e == NumErr::kBad) fail(t, "expected " + std::string(what) + ", got " + quote(t.text));
+  fail(t, std::string(what) + " " + quote(t.text) + " is out of range (" + std::to_string(min) + " to " +
+              std::to_string(max) + ")");
+}
+
 Duration Parser::duration_value(const Token& t, std::string_view what, bool bare_seconds) {
   const std::string& s = t.text;
   std::size_t k = 0;
@@ -1045,8 +1056,7 @@ void Parser::parse_host() {
     } else if (w.text == "mtu") {
       once(seen, w);
       const Token m = take_word("an MTU");
-      h.mtu = static_cast<int>(uint_value(m, 65535, "MTU"));
-      if (*h.mtu < 68) fail(m, "MTU must be at least 68");
+      h.mtu = static_cast<int>(uint_in_range(m, 68, 65535, "MTU"));
     } else if (w.text == "unprivileged") {
       once(seen, w);
       h.unprivileged = true;
@@ -1104,13 +1114,11 @@ LinkOptions Parser::parse_link_options(bool required) {
     }
     if (k == "mtu") {
       const Token m = take_word("an MTU");
-      o.mtu = static_cast<int>(uint_value(m, 65535, "MTU"));
-      if (*o.mtu < 68) fail(m, "MTU must be at least 68");
+      o.mtu = static_cast<int>(uint_in_range(m, 68, 65535, "MTU"));
     }
     if (k == "queue") {
       const Token q = take_word("a queue length in frames, like 3");
-      o.queue = static_cast<int>(uint_value(q, 1'000'000, "queue length"));
-      if (*o.queue < 1) fail(q, "a transmit queue holds at least 1 frame");
+      o.queue = static_cast<int>(uint_in_range(q, 1, 1'000'000, "queue length"));
       if (!o.rate_bps && !required) fail(w, "'queue N' limits the frames waiting for a slow link: give the link a rate first (rate 64kbit queue 3)");
     }
   }
@@ -1189,8 +1197,7 @@ void Parser::parse_attach() {
     if (w.text == "mtu") {
       once(seen, w);
       const Token m = take_word("an MTU");
-      a.mtu = static_cast<int>(uint_value(m, 65535, "MTU"));
-      if (*a.mtu < 68) fail(m, "MTU must be at least 68");
+      a.mtu = static_cast<int>(uint_in_range(m, 68, 65535, "MTU"));
     } else {
       if (w.text.find('/') == std::string::npos && !IpAddr::parse(w.text)) {
         fail(w, "unexpected " + quote(w.text) + " in 'attach' (expected ADDRESS/LEN or mtu N)");
@@ -2215,6 +2222,11 @@ SeqRange Parser::parse_seq(const Token& t) {
   const Token lt = take_word("the payload length");
   r.len = static_cast<std::uint32_t>(uint_value(lt, 0xffffffffu, "length"));
   take_close(Tok::kRParen, open);
+  if (static_cast<std::uint32_t>(r.end - r.start) != r.len && static_cast<std::uint32_t>(r.end - r.start) > 0x7fffffffu) {
+    // Sequence numbers wrap (4294967290:4(10) is fine), but not by more than half the space.
+    fail(t, "the range " + t.text + " ends before it starts (START:END(LEN) has END = START + LEN, like " + a.text +
+                ":" + a.text + "(0))");
+  }
   if (static_cast<std::uint32_t>(r.end - r.start) != r.len) {
     fail(lt, "length " + lt.text + " does not match " + t.text + " (" + std::to_string(r.end) +
                  " - " + std::to_string(r.start) + " = " +
