@@ -372,6 +372,8 @@ Token Lexer::lex_string(const State& start) {
     }
     const State esc = state();
     const char e = peek_char(1);
+    // A backslash at the end of the line or file escapes nothing: the string is unterminated.
+    if (pos_ + 1 >= text_.size() || e == '\n') return error(start, "unterminated string");
     switch (e) {
       case '"':
         out += '"';

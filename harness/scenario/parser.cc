@@ -670,6 +670,7 @@ void Parser::parse_header(std::string_view key) {
     } else {
       ok = parse_fixed(text, 0, &v) == NumErr::kOk && text.find('.') == std::string::npos;
     }
+    if (text.empty()) fail(t, "'seed:' needs a number (the seed of the scenario's random streams, like 'seed: 1')");
     if (!ok)
       fail(t.line, text_col,
            "bad seed " + quote(text) + " (a number from 0 to 18446744073709551615)");
