@@ -99,19 +99,26 @@ Outcome outcome(const std::optional<stack::SysResult<T>>& r) {
   return outcome(*r);
 }
 
+// True when the call returned without an errno; else says why not ("which is still blocked",
+// "which failed with ECONNREFUSED (...)").
+inline bool returned_without_errno(const Outcome& o, ::testing::MatchResultListener* l) {
+  if (!o.returned) {
+    *l << "which is still blocked";
+    return false;
+  }
+  if (o.error != Errno::kOk) {
+    *l << "which failed with " << errno_text(o.error);
+    return false;
+  }
+  return true;
+}
+
 class SucceedsMatcher {
  public:
   template <class R>
   bool MatchAndExplain(const R& r, ::testing::MatchResultListener* l) const {
     const Outcome o = outcome(r);
-    if (!o.returned) {
-      *l << "which is still blocked";
-      return false;
-    }
-    if (o.error != Errno::kOk) {
-      *l << "which failed with " << errno_text(o.error);
-      return false;
-    }
+    if (!returned_without_errno(o, l)) return false;
     *l << "which returned " << o.ret;
     return true;
   }
@@ -162,14 +169,7 @@ class ReturnsValueMatcher {
   template <class R>
   bool MatchAndExplain(const R& r, ::testing::MatchResultListener* l) const {
     const Outcome o = outcome(r);
-    if (!o.returned) {
-      *l << "which is still blocked";
-      return false;
-    }
-    if (o.error != Errno::kOk) {
-      *l << "which failed with " << errno_text(o.error);
-      return false;
-    }
+    if (!returned_without_errno(o, l)) return false;
     ::testing::StringMatchResultListener inner;
     const bool ok = m_.MatchAndExplain(o.ret, &inner);
     *l << "which returned " << o.ret;
