@@ -214,6 +214,40 @@ TEST_F(TcpStates, SynSentSynAckEstablishesAndIsAcked) {
   expect_silence(10s);  // no SYN retransmission, no keepalive
 }
 
+// The PAWS check on a SYN-ACK accepts any echo between the TS value of our first SYN and now,
+// in TS clock ticks (Linux keeps retrans_stamp in those units). A SYN sent 0.9 ms into a tick
+// and answered 0.2 ms later, in the next tick, echoes the SYN's value: one tick below "now
+// minus the whole milliseconds elapsed", which must not matter. Found by synlab-scale, where
+// every connection started late in a millisecond was reset and retried a second later.
+TEST_F(TcpStates, SynSentSynAckEchoingASynFromThePreviousTickIsAccepted) {
+  run(900us);
+  const int fd = connect_nb();
+  const std::uint32_t ts_syn = ts_now(fd);
+  sent();
+  states();
+  run(200us);
+  ASSERT_EQ(ts_now(fd), ts_syn + 1);
+  remote_isn = kPeerIsn;
+  inject({.flags = "S.", .seq = 0, .ack = 1, .win = 65160, .opts = linux_syn(7000, ts_syn)});
+  EXPECT_EQ(state(fd), TcpState::kEstablished);
+  EXPECT_THAT(drop_reasons(), IsEmpty());
+  expect_sent({". 1:1(0) ack 1 win 63 <nop,nop,TS val " + std::to_string(ts_syn + 1) + " ecr 7000>"});
+}
+
+// A SYN-ACK echoing a value from before our SYN is dropped (TCP_RFC7323_PAWS) and answered
+// with a RST, as tcp_rcv_synsent_state_process's reset_and_undo does.
+TEST_F(TcpStates, SynSentSynAckEchoingAnOlderTimestampIsPawsRejected) {
+  run(5ms);
+  const int fd = connect_nb();
+  const std::uint32_t ts_syn = ts_now(fd);
+  sent();
+  states();
+  remote_isn = kPeerIsn;
+  inject({.flags = "S.", .seq = 0, .ack = 1, .win = 65160, .opts = linux_syn(7000, ts_syn - 1)});
+  EXPECT_EQ(state(fd), TcpState::kSynSent);
+  EXPECT_THAT(drop_reasons(), ElementsAre("TCP_RFC7323_PAWS"));
+}
+
 // tcp_rcv_synsent_state_process -> tcp_reset: RST|ACK acknowledging the SYN refuses the
 // connection: CLOSE, SO_ERROR ECONNREFUSED, TcpAttemptFails (tcp_done), nothing sent.
 TEST_F(TcpStates, SynSentRstWithValidAckIsConnectionRefused) {

@@ -351,7 +351,11 @@ bool synsent(Host& h, Sock& s, const IpMeta& m, const wire::TcpRepr& t) {
     if (ts && p_ts_ok(h) && ts->ecr != 0) {
       // PAWS for the SYN-ACK: its echo must be a TS value we sent.
       const std::uint32_t ecr = ts->ecr - tp.ts_off;
-      const std::uint32_t lo = tcp_ts_now(h, 0) - static_cast<std::uint32_t>((h.now() - tp.retrans_stamp).ms());
+      // Linux keeps retrans_stamp in TS clock units, so the window is [ts(first SYN), ts(now)]:
+      // the tick count at the SYN, not now's ticks minus the elapsed whole milliseconds (which
+      // is one tick too high when the SYN went out late in a tick).
+      const std::int64_t tick_ns = 1'000'000'000 / h.personality().ts_hz;
+      const std::uint32_t lo = static_cast<std::uint32_t>(tp.retrans_stamp.ns() / tick_ns);
       const std::uint32_t hi = tcp_ts_now(h, 0);
       if (!(ecr - lo <= hi - lo)) {
         h.frame_drop(m.frame, DropReason::kTcpRfc7323Paws, "SYN-ACK echoes a timestamp we never sent");
