@@ -1,5 +1,7 @@
 #include "stack/host.h"
 
+#include <algorithm>
+
 #include "stack/ip/ip.h"
 #include "stack/ip/neighbour.h"
 #include "stack/tcp/tcp.h"
@@ -19,8 +21,7 @@ Host::Host(sim::Simulator& sim, std::string name, Personality personality)
   for (auto& p : tcp.port_perturb) p = secrets.next_u32();
 
   // fds 0, 1 and 2 are the process's standard streams, so the first socket is fd 3.
-  fds.resize(3);
-  for (auto& f : fds) f = FdEntry{FileKind::kRegular, 0, false};
+  for (int i = 0; i < 3; ++i) fd_install(FdEntry{FileKind::kRegular, 0, false});
 
   // lo: ifindex 1, as on Linux. It is a one-port link, so its frames appear in captures.
   Interface lo;
@@ -167,8 +168,35 @@ void Host::receive(int ifindex, sim::Packet frame, std::uint64_t frame_id) {
   current_frame = 0;
 }
 
+int Host::fd_install(const FdEntry& e, bool enforce_limit) {
+  std::size_t fd = fd_hint_;
+  while (fd < fds.size() && fds[fd]) ++fd;
+  if (fd == fds.size()) {
+    if (enforce_limit && static_cast<int>(fd) >= max_fds) return -1;
+    fds.emplace_back();
+  }
+  fds[fd] = e;
+  ++fds_open_;
+  fd_hint_ = fd + 1;
+  return static_cast<int>(fd);
+}
+
+void Host::fd_release(int fd) {
+  const auto i = static_cast<std::size_t>(fd);
+  if (i >= fds.size() || !fds[i]) return;
+  fds[i].reset();
+  --fds_open_;
+  fd_hint_ = std::min(fd_hint_, i);
+}
+
 std::string Host::sock_label(const Sock& s) const {
-  for (std::size_t fd = 0; fd < fds.size(); ++fd) {
+  // The fd socket() or accept() returned, when it is still the only one (no dup): no scan of
+  // the fd table per traced packet.
+  if (s.fd_refs == 1 && s.fd >= 0 && static_cast<std::size_t>(s.fd) < fds.size()) {
+    const auto& e = fds[static_cast<std::size_t>(s.fd)];
+    if (e && e->kind == FileKind::kSocket && e->sock == s.id) return name_ + " fd " + std::to_string(s.fd);
+  }
+  for (std::size_t fd = 0; s.fd_refs > 0 && fd < fds.size(); ++fd) {
     if (fds[fd] && fds[fd]->kind == FileKind::kSocket && fds[fd]->sock == s.id) {
       return name_ + " fd " + std::to_string(fd);
     }

@@ -177,7 +177,8 @@ class Host {
   void trace_note(sim::TraceKind kind, const Sock* s, std::string text, std::string detail = {});
   // Notes on a received frame (why it was dropped), for explanations and capture comments.
   void frame_drop(std::uint64_t frame_id, DropReason r, std::string detail = {});
-  bool observed() const { return sim_.observed(); }
+  // Whether anyone reads trace text (causes, drop reasons): format nothing otherwise.
+  bool observed() const { return sim_.wants_text(); }
   // The frame being processed right now (0 outside frame input).
   std::uint64_t current_frame = 0;
 
@@ -190,7 +191,14 @@ class Host {
   TcpTables tcp;            // demultiplexing, bind buckets, ephemeral ports
   UdpTables udp_tables;     // UDP sockets by local port
   WaitTable waits;          // blocked calls
-  std::vector<std::optional<FdEntry>> fds;  // index = fd
+  std::vector<std::optional<FdEntry>> fds;  // index = fd; change only through the two below
+  // Installs `e` at the lowest free fd (POSIX), or returns -1 when none is below max_fds
+  // (unless `enforce_limit` is off). Like Linux's files->next_fd, a hint keeps this O(1) when
+  // fds are opened in a row.
+  int fd_install(const FdEntry& e, bool enforce_limit = true);
+  void fd_release(int fd);
+  // No fd is free below max_fds (EMFILE).
+  bool fd_table_full() const { return fds_open_ == fds.size() && static_cast<int>(fds.size()) >= max_fds; }
   sim::Rng rng_isn;         // ISNs and TS offsets ("host:<name>:isn")
   sim::Rng rng_ports;       // ephemeral port offsets
   sim::Rng rng_misc;        // neighbour reachable time, IPv4 ident, flow labels
@@ -225,6 +233,8 @@ class Host {
   Counters counters_;
   std::vector<std::unique_ptr<Port>> ports_;
   sim::Link* loopback_link_ = nullptr;
+  std::size_t fd_hint_ = 0;   // no free fd below this index
+  std::size_t fds_open_ = 0;  // entries of fds that are set
 };
 
 }  // namespace synlab::stack

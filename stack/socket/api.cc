@@ -31,22 +31,10 @@ SysResult<Sock*> sock_for(Host& h, int fd) {
 }
 
 SysResult<int> alloc_fd(Host& h, SockId id, bool cloexec) {
-  for (std::size_t fd = 0; fd < h.fds.size(); ++fd) {
-    if (!h.fds[fd]) {
-      h.fds[fd] = FdEntry{FileKind::kSocket, id, cloexec};
-      return static_cast<int>(fd);
-    }
-  }
-  if (static_cast<int>(h.fds.size()) >= h.max_fds) return fail(Errno::kEMFILE);
-  h.fds.push_back(FdEntry{FileKind::kSocket, id, cloexec});
-  return static_cast<int>(h.fds.size() - 1);
-}
-
-bool fd_table_full(const Host& h) {
-  for (const auto& f : h.fds) {
-    if (!f) return false;
-  }
-  return static_cast<int>(h.fds.size()) >= h.max_fds;
+  const int fd = h.fd_install(FdEntry{FileKind::kSocket, id, cloexec});
+  if (fd < 0) return fail(Errno::kEMFILE);
+  if (Sock* s = h.sock(id)) s->fd = fd;
+  return fd;
 }
 
 wire::IpAddr wire_form(const wire::IpAddr& a) { return a.is_v4_mapped() ? a.unmapped() : a; }
@@ -281,14 +269,8 @@ Sock* Host::sock_of_fd(int fd) {
 }
 
 int Host::open_file(FileKind kind) {
-  for (std::size_t fd = 0; fd < fds.size(); ++fd) {
-    if (!fds[fd]) {
-      fds[fd] = FdEntry{kind, 0, false};
-      return static_cast<int>(fd);
-    }
-  }
-  fds.push_back(FdEntry{kind, 0, false});
-  return static_cast<int>(fds.size() - 1);
+  // A script's stand-in file is not bound by RLIMIT_NOFILE: it is not a socket call.
+  return fd_install(FdEntry{kind, 0, false}, /*enforce_limit=*/false);
 }
 
 SysResult<int> Host::socket(int domain, int type, int protocol) {
@@ -301,7 +283,7 @@ SysResult<int> Host::socket(int domain, int type, int protocol) {
   if (base != kSockStream && base != kSockDgram) return fail(Errno::kESOCKTNOSUPPORT);
   const int proto = base == kSockStream ? kIpprotoTcp : kIpprotoUdp;
   if (protocol != 0 && protocol != proto) return fail(Errno::kEPROTONOSUPPORT);
-  if (fd_table_full(*this)) return fail(Errno::kEMFILE);
+  if (fd_table_full()) return fail(Errno::kEMFILE);
   auto [id, s] = socks.emplace();
   s->id = id;
   s->trace_id = next_trace_id++;
@@ -435,7 +417,7 @@ void Host::accept(int fd, int flags, Done<AcceptResult> done, ThreadId thread) {
   Sock& l = **sr;
   if (flags & ~(kSockNonblock | kSockCloexec)) return done(fail(Errno::kEINVAL));
   if (!l.is_tcp()) return done(fail(Errno::kEOPNOTSUPP));
-  if (fd_table_full(*this)) return done(fail(Errno::kEMFILE));
+  if (fd_table_full()) return done(fail(Errno::kEMFILE));
   const SockId lid = l.id;
   auto try_accept = [this, lid, flags]() -> std::optional<SysResult<AcceptResult>> {
     Sock* lp = sock(lid);
@@ -511,7 +493,7 @@ void Host::send(int fd, std::span<const std::uint8_t> data, int flags, const Use
   if (s.is_udp()) {
     std::optional<SockAddr> dst;
     if (to && to->len > 0) {
-      if (to->family() == kAfUnspec && s.udp.connected) {
+      if (to->family() == kAfUnspec && s.udp().connected) {
         dst.reset();
       } else {
         SysResult<SockAddr> d = (s.family == kAfInet6 && to->family() != kAfInet) ? decode_in6(*to) : decode_in(*to);
@@ -535,7 +517,7 @@ void Host::send(int fd, std::span<const std::uint8_t> data, int flags, const Use
 void Host::close(int fd, Done<void> done, ThreadId thread) {
   if (!fd_valid(*this, fd)) return done(fail(Errno::kEBADF));
   const FdEntry e = *fds[static_cast<std::size_t>(fd)];
-  fds[static_cast<std::size_t>(fd)].reset();
+  fd_release(fd);
   if (e.kind != FileKind::kSocket) return done({});
   Sock* s = sock(e.sock);
   if (!s) return done({});
@@ -577,7 +559,7 @@ SysResult<void> Host::shutdown(int fd, int how) {
   if (bits < 1 || bits > 3) return fail(Errno::kEINVAL);
   Errno err = Errno::kOk;
   if (s.is_udp()) {
-    if (!s.udp.connected) err = Errno::kENOTCONN;
+    if (!s.udp().connected) err = Errno::kENOTCONN;
     s.shutdown |= static_cast<std::uint8_t>(bits);
     wake(*this, s.id);
     if (err != Errno::kOk) return fail(err);
@@ -638,7 +620,7 @@ SysResult<SockAddr> Host::getpeername(int fd) {
   // inet_getname(peer): ENOTCONN without a peer port, or in CLOSE / SYN_SENT.
   if (s.is_tcp()) {
     if (!s.dport || s.tcp.state == TcpState::kClosed || s.tcp.state == TcpState::kSynSent) return fail(Errno::kENOTCONN);
-  } else if (!s.udp.connected) {
+  } else if (!s.udp().connected) {
     return fail(Errno::kENOTCONN);
   }
   return sockaddr_of(s, s.daddr, s.dport);
@@ -952,17 +934,11 @@ SysResult<int> Host::fcntl(int fd, int cmd, long arg) {
 SysResult<int> Host::dup(int fd) {
   if (!fd_valid(*this, fd)) return fail(Errno::kEBADF);
   const FdEntry e = *fds[static_cast<std::size_t>(fd)];
-  if (fd_table_full(*this)) return fail(Errno::kEMFILE);
-  for (std::size_t i = 0; i < fds.size(); ++i) {
-    if (!fds[i]) {
-      fds[i] = FdEntry{e.kind, e.sock, false};
-      if (Sock* s = sock(e.sock); s && e.kind == FileKind::kSocket) ++s->fd_refs;
-      return static_cast<int>(i);
-    }
-  }
-  fds.push_back(FdEntry{e.kind, e.sock, false});
+  if (fd_table_full()) return fail(Errno::kEMFILE);
+  const int nfd = fd_install(FdEntry{e.kind, e.sock, false});
+  if (nfd < 0) return fail(Errno::kEMFILE);
   if (Sock* s = sock(e.sock); s && e.kind == FileKind::kSocket) ++s->fd_refs;
-  return static_cast<int>(fds.size() - 1);
+  return nfd;
 }
 
 short Host::poll_mask(const Sock& s) const {
@@ -972,7 +948,7 @@ short Host::poll_mask(const Sock& s) const {
     if (s.err != Errno::kOk) mask |= kPollErr;
     if (s.shutdown & kRcvShutdown) mask |= kPollRdHup | kPollIn | kPollRdNorm;
     if (s.shutdown == (kRcvShutdown | kSendShutdown)) mask |= kPollHup;
-    if (!s.udp.rxq.empty()) mask |= kPollIn | kPollRdNorm;
+    if (!s.udp().rxq.empty()) mask |= kPollIn | kPollRdNorm;
     mask |= kPollOut | kPollWrNorm | kPollWrBand;
     return mask;
   }

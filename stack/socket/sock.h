@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "sim/time.h"
@@ -83,6 +84,7 @@ struct Sock {
   SockState ss = SockState::kUnconnected;
   bool nonblocking = false;  // O_NONBLOCK on the open file
   int fd_refs = 0;           // fds referring to this socket (dup)
+  int fd = -1;               // the fd socket() or accept() returned (labels in traces)
   bool orphan = false;       // closed by the application, still alive in the stack
 
   // Addresses (inet_sock). For AF_INET6 sockets talking IPv4 these hold IPv4 addresses and
@@ -111,7 +113,17 @@ struct Sock {
 
   TcpCb tcp;
   std::unique_ptr<Listener> listener;  // set while in LISTEN
-  UdpCb udp;
+  // UDP's state, allocated by the first UDP call that writes it: a TCP socket never pays for
+  // it (a million-connection world is sized by sizeof(Sock); docs/performance.md).
+  UdpCb& udp() {
+    if (!udp_) udp_ = std::make_unique<UdpCb>();
+    return *udp_;
+  }
+  const UdpCb& udp() const {
+    static const UdpCb kNone;
+    return udp_ ? *udp_ : kNone;
+  }
+  std::unique_ptr<UdpCb> udp_;
 
   // Blocked calls waiting on this socket (ids into the host's waiter table).
   std::vector<std::uint32_t> waiters;

@@ -34,7 +34,7 @@ Sock* lookup(Host& h, const wire::IpAddr& saddr, std::uint16_t sport, const wire
     if (!s || !addr_matches(*s, daddr)) continue;
     int score = s->family == kAfInet ? 2 : 1;
     if (!s->rcv_saddr.is_unspecified()) score += 4;
-    if (s->udp.connected) {
+    if (s->udp().connected) {
       if (wire_form(s->daddr) != saddr || s->dport != sport) continue;
       score += 4;
     }
@@ -144,14 +144,14 @@ SysResult<void> udp_connect(Host& h, Sock& s, const SockAddr& dst) {
   s.daddr = daddr;
   s.dport = dst.port;
   s.scope_id = daddr.is_v6() && daddr.is_link_local() ? static_cast<std::uint32_t>(oif) : 0;
-  s.udp.connected = true;
+  s.udp().connected = true;
   s.inet_id = static_cast<std::uint16_t>(h.rng_isn.next_u32());
   s.flow_label = (h.rng_isn.next_u32() & 0xfffff) | 1;
   return {};
 }
 
 void udp_disconnect(Host& h, Sock& s) {
-  s.udp.connected = false;
+  s.udp().connected = false;
   s.daddr = wire::IpAddr();
   s.dport = 0;
   s.scope_id = 0;
@@ -182,7 +182,7 @@ SysResult<std::size_t> udp_sendmsg(Host& h, Sock& s, std::span<const std::uint8_
     }
     if (dport == 0) return fail(Errno::kEINVAL);
   } else {
-    if (!s.udp.connected) return fail(Errno::kEDESTADDRREQ);
+    if (!s.udp().connected) return fail(Errno::kEDESTADDRREQ);
     daddr = s.daddr;
     dport = s.dport;
     if (s.scope_id) oif = static_cast<int>(s.scope_id);
@@ -216,8 +216,8 @@ SysResult<std::size_t> udp_sendmsg(Host& h, Sock& s, std::span<const std::uint8_
   a.oif = oif;
   a.ttl = s.opt.ttl;
   a.tos = static_cast<std::uint8_t>(s.opt.tos);
-  a.flow_label = s.udp.connected ? s.flow_label : 0;
-  a.ident = s.udp.connected ? s.inet_id++ : 0;
+  a.flow_label = s.udp().connected ? s.flow_label : 0;
+  a.ident = s.udp().connected ? s.inet_id++ : 0;
   std::string cause;
   if (h.observed()) cause = "sendto(): " + std::to_string(data.size()) + " bytes";
   const wire::IpAddr sa = a.src, da = a.dst;
@@ -236,16 +236,16 @@ SysResult<std::pair<std::vector<std::uint8_t>, SockAddr>> udp_recvmsg(Host& h, S
     s.err = Errno::kOk;
     return fail(e);
   }
-  if (s.udp.rxq.empty()) {
+  if (s.udp().rxq.empty()) {
     (void)h;
     return fail(Errno::kEAGAIN);
   }
-  auto& d = s.udp.rxq.front();
+  auto& d = s.udp().rxq.front();
   std::vector<std::uint8_t> out(d.data.begin(), d.data.begin() + static_cast<std::ptrdiff_t>(std::min(len, d.data.size())));
   SockAddr from = d.from;
   if (!(flags & kMsgPeek)) {
-    s.udp.rx_bytes -= d.data.size();
-    s.udp.rxq.erase(s.udp.rxq.begin());
+    s.udp().rx_bytes -= d.data.size();
+    s.udp().rxq.erase(s.udp().rxq.begin());
   }
   return std::make_pair(std::move(out), from);
 }
@@ -271,7 +271,7 @@ void udp_rcv(Host& h, const IpMeta& m, wire::Bytes datagram) {
     return;
   }
   const int rcvbuf = s->opt.rcvbuf ? s->opt.rcvbuf : h.personality().rmem_default;
-  if (s->udp.rx_bytes + u.payload.size() + 768 > static_cast<std::size_t>(rcvbuf)) {
+  if (s->udp().rx_bytes + u.payload.size() + 768 > static_cast<std::size_t>(rcvbuf)) {
     h.counters().inc(Mib::kUdpRcvbufErrors);
     h.counters().inc(Mib::kUdpInErrors);
     h.frame_drop(m.frame, DropReason::kSocketRcvBuff);
@@ -281,8 +281,8 @@ void udp_rcv(Host& h, const IpMeta& m, wire::Bytes datagram) {
   d.from = s->family == kAfInet6 ? SockAddr::v6(m.src, u.src_port, m.src.is_link_local() ? static_cast<std::uint32_t>(m.ifindex) : 0)
                                  : SockAddr::v4(m.src, u.src_port);
   d.data.assign(u.payload.begin(), u.payload.end());
-  s->udp.rx_bytes += d.data.size();
-  s->udp.rxq.push_back(std::move(d));
+  s->udp().rx_bytes += d.data.size();
+  s->udp().rxq.push_back(std::move(d));
   h.counters().inc(Mib::kUdpInDatagrams);
   wake(h, s->id);
 }
@@ -294,7 +294,7 @@ void udp_err(Host& h, const IcmpError& e) {
   if (!s) return;
   if (e.frag_needed) return;
   // __udp4_lib_err: without IP_RECVERR only hard errors on connected sockets count.
-  if (!s->opt.recverr && (!e.fatal || !s->udp.connected)) return;
+  if (!s->opt.recverr && (!e.fatal || !s->udp().connected)) return;
   s->err = e.err;
   h.trace_note(sim::TraceKind::kNote, s, "ICMP error for a datagram: pending error " + std::string(name(e.err)));
   wake(h, s->id);
