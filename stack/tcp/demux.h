@@ -9,10 +9,12 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <map>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 
 #include "stack/tcp/tcb.h"
 #include "stack/wire/ip_address.h"
@@ -23,10 +25,17 @@ struct FourTuple {
   wire::IpAddr laddr, raddr;
   std::uint16_t lport = 0, rport = 0;
   bool operator==(const FourTuple&) const = default;
-};
 
-struct FourTupleHash {
-  std::size_t operator()(const FourTuple& t) const;
+  // Abseil's hash over the address bytes and ports. Its per-process seed only changes where
+  // entries sit, never what a lookup finds, and these tables are never iterated.
+  template <class H>
+  friend H AbslHashValue(H h, const FourTuple& t) {
+    std::uint64_t w[4];
+    std::memcpy(w, t.laddr.raw().data(), 16);
+    std::memcpy(w + 2, t.raddr.raw().data(), 16);
+    return H::combine(std::move(h), w[0], w[1], w[2], w[3],
+                      (std::uint32_t{t.lport} << 16) | t.rport);
+  }
 };
 
 struct DemuxEntry {
@@ -36,12 +45,13 @@ struct DemuxEntry {
 };
 
 struct BindBucket {
-  std::unordered_set<SockId> owners;  // every socket holding the port
+  absl::flat_hash_set<SockId> owners;  // every socket holding the port (only ever searched
+                                       // for "any conflict", so its order never matters)
   bool from_connect = false;          // created by connect()'s port search (Linux fastreuse -1)
 };
 
 struct TcpTables {
-  std::unordered_map<FourTuple, DemuxEntry, FourTupleHash> established;
+  absl::flat_hash_map<FourTuple, DemuxEntry> established;
   std::map<std::uint16_t, std::vector<SockId>> listeners;
   std::map<std::uint16_t, BindBucket> bind;
   // Linux's table_perturb[] (inet_hash_connect): per-bucket offsets that make successive

@@ -112,23 +112,6 @@ bool check_established(Host& h, Sock& s, std::uint16_t lport, bool twp) {
 
 }  // namespace
 
-std::size_t FourTupleHash::operator()(const FourTuple& t) const {
-  // FNV-1a over the fields: deterministic on every machine (std::hash of integers is the
-  // identity, which would cluster; and no iteration depends on this order anyway).
-  std::uint64_t hsh = 0xcbf29ce484222325ull;
-  auto mix = [&](std::uint8_t b) {
-    hsh ^= b;
-    hsh *= 0x100000001b3ull;
-  };
-  for (auto b : t.laddr.raw()) mix(b);
-  for (auto b : t.raddr.raw()) mix(b);
-  mix(static_cast<std::uint8_t>(t.lport >> 8));
-  mix(static_cast<std::uint8_t>(t.lport));
-  mix(static_cast<std::uint8_t>(t.rport >> 8));
-  mix(static_cast<std::uint8_t>(t.rport));
-  return static_cast<std::size_t>(hsh);
-}
-
 FourTuple tcp_tuple(const Sock& s) { return FourTuple{s.saddr, s.daddr, s.num, s.dport}; }
 
 void tcp_hash(Host& h, Sock& s) {

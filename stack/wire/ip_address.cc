@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -130,8 +131,17 @@ IpPrefix IpPrefix::network() const {
 }
 
 bool IpPrefix::contains(const IpAddr& a) const {
+  // Compared in place (every route lookup calls this for every route): whole bytes, then the
+  // masked remainder.
   if (a.family() != addr.family()) return false;
-  return IpPrefix{a, len}.network().addr == network().addr;
+  const unsigned max_len = addr.is_v4() ? 32 : 128;
+  const unsigned bits = std::min<unsigned>(len, max_len);
+  const unsigned full = bits / 8;
+  if (std::memcmp(a.raw().data(), addr.raw().data(), full) != 0) return false;
+  const unsigned rest = bits % 8;
+  if (rest == 0) return true;
+  const auto mask = static_cast<std::uint8_t>(0xff << (8 - rest));
+  return (a.raw()[full] & mask) == (addr.raw()[full] & mask);
 }
 
 std::string IpPrefix::to_string() const { return addr.to_string() + "/" + std::to_string(len); }

@@ -46,3 +46,25 @@ TEST(IpPrefix, ContainsAndNetwork) {
   EXPECT_FALSE(IpPrefix::parse("10.0.0.0/33"));
   EXPECT_EQ(IpPrefix::parse("10.0.0.1")->len, 32);
 }
+
+// Prefix lengths that end inside a byte, and the extremes, agree with network().
+TEST(IpPrefix, ContainsMatchesNetworkAtEveryLength) {
+  const IpAddr v4 = *IpAddr::parse("10.200.77.130");
+  const IpAddr v6 = *IpAddr::parse("fd00:1234:5678:9abc:def0:1111:2222:3333");
+  for (int len = 0; len <= 32; ++len) {
+    const IpPrefix p{v4, static_cast<std::uint8_t>(len)};
+    for (const char* other : {"10.200.77.131", "10.200.76.130", "10.201.77.130", "138.200.77.130", "10.200.77.130"}) {
+      const IpAddr a = *IpAddr::parse(other);
+      EXPECT_EQ(p.contains(a), (IpPrefix{a, p.len}.network().addr == p.network().addr)) << other << "/" << len;
+    }
+  }
+  for (int len = 0; len <= 128; ++len) {
+    const IpPrefix p{v6, static_cast<std::uint8_t>(len)};
+    for (const char* other : {"fd00:1234:5678:9abc:def0:1111:2222:3332", "fd00:1234:5678:9abd::", "fc00::", "fd00:1234::"}) {
+      const IpAddr a = *IpAddr::parse(other);
+      EXPECT_EQ(p.contains(a), (IpPrefix{a, p.len}.network().addr == p.network().addr)) << other << "/" << len;
+    }
+  }
+  EXPECT_TRUE((IpPrefix{v4, 17}).contains(*IpAddr::parse("10.200.127.1")));
+  EXPECT_FALSE((IpPrefix{v4, 17}).contains(*IpAddr::parse("10.200.128.1")));
+}
