@@ -23,12 +23,14 @@ Link* Simulator::find_link(std::string_view name) {
 }
 
 void Simulator::remove_observer(Observer* o) {
+  const auto n = std::count(observers_.begin(), observers_.end(), o);
+  if (n > 0 && o->wants_text()) text_observers_ -= static_cast<int>(n);
   observers_.erase(std::remove(observers_.begin(), observers_.end(), o), observers_.end());
 }
 
 void Simulator::note(TraceKind kind, NodeId node, std::uint64_t object, std::string text,
                      std::string detail) {
-  if (!observed()) return;
+  if (!wants_text()) return;
   TraceEvent ev;
   ev.at = now();
   ev.kind = kind;

@@ -40,9 +40,15 @@ class Simulator {
   std::size_t link_count() const { return links_.size(); }
 
   // Observation. Senders check `observed()` before formatting any text for the trace.
-  void add_observer(Observer* o) { observers_.push_back(o); }
+  void add_observer(Observer* o) {
+    observers_.push_back(o);
+    if (o->wants_text()) ++text_observers_;
+  }
   void remove_observer(Observer* o);
+  // Frames and their fates are emitted when anyone observes; causes, drop reasons and state
+  // lines only when an observer reads text (a classic pcap capture does not).
   bool observed() const { return !observers_.empty(); }
+  bool wants_text() const { return text_observers_ > 0; }
   void emit(const TraceEvent& ev, const Packet* bytes = nullptr) {
     for (Observer* o : observers_) o->on_event(ev, bytes);
   }
@@ -62,6 +68,7 @@ class Simulator {
   std::vector<std::string> nodes_;
   std::vector<std::unique_ptr<Link>> links_;
   std::vector<Observer*> observers_;
+  int text_observers_ = 0;
   std::uint64_t last_frame_id_ = 0;
 };
 

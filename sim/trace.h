@@ -6,7 +6,7 @@
 // built from it, so they can never disagree with each other.
 //
 // Observers see events as they happen. Nobody pays for text that no observer reads: senders
-// check `Simulator::observed()` before formatting a cause.
+// check `Simulator::wants_text()` before formatting a cause.
 #pragma once
 
 #include <cstdint>
@@ -63,6 +63,10 @@ class Observer {
   virtual ~Observer() = default;
   // `bytes` is the frame for kFrameSent (and for a duplicate's kFrameAltered), else null.
   virtual void on_event(const TraceEvent& ev, const Packet* bytes) = 0;
+  // Whether this observer reads the events' text. When no observer does, senders skip
+  // formatting causes and notes (Simulator::wants_text), and only frame events flow. Read
+  // once, when the observer is added.
+  virtual bool wants_text() const { return true; }
 };
 
 // Records every event (and a copy of every frame) in memory.

@@ -111,6 +111,8 @@ class Capture final : public Observer {
   std::size_t pending() const { return pending_.size(); }
 
   void on_event(const TraceEvent& ev, const Packet* bytes) override;
+  // A classic pcap has no comments: it needs the frames and their fates, not their causes.
+  bool wants_text() const override { return options_.format == CaptureFormat::kPcapng; }
 
  private:
   // Comment groups, in the order they are written.
