@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "harness/runner/runner.h"
+#include "harness/scenario/parser.h"
 #include "sim/capture/pcap_writer.h"
 #include "sim/capture/pcapng_writer.h"
 #include "sim/event_queue.h"
@@ -187,5 +189,30 @@ void BM_CapturePcapngWrite(benchmark::State& state) {
 BENCHMARK(BM_CapturePcapngWrite);
 
 }  // namespace
+
+// A whole scenario: connect() into a blackhole with Linux's defaults, 11 SYNs over 131 s of
+// virtual time until ETIMEDOUT (scenarios/timeout/blackhole-default.scn), parsed once and run
+// with every expectation checked, no capture. Issue 7's target: under a millisecond.
+void BM_ScenarioConnectTimeout131s(benchmark::State& state) {
+  const std::string path = std::string(SYNLAB_SOURCE_ROOT) + "/scenarios/timeout/blackhole-default.scn";
+  auto parsed = synlab::harness::parse_scenario_file(path);
+  if (!parsed) {
+    state.SkipWithError(("cannot parse " + path).c_str());
+    return;
+  }
+  synlab::harness::RunOptions opt;
+  opt.pcap = opt.pcapng = false;
+  for (auto _ : state) {
+    auto r = synlab::harness::run_scenario(*parsed, opt);
+    if (!r.passed) {
+      state.SkipWithError("the scenario failed");
+      return;
+    }
+    benchmark::DoNotOptimize(r);
+  }
+  state.counters["virtual_s_per_wall_s"] =
+      benchmark::Counter(131.0 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ScenarioConnectTimeout131s)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();
