@@ -20,7 +20,8 @@
 // Output fields: n, mode, completed (handshakes completed, refusals seen, or SYN-ACKs sent),
 // wall_s (the run, not the set-up), handshakes_per_s, events (simulator events run),
 // events_per_s, peak_rss_bytes, bytes_per_connection (resident growth over the run / N, both
-// endpoints), bytes_per_endpoint (the same / 2N in accept mode), capture_bytes, virtual_s.
+// endpoints), bytes_per_endpoint (the same / 2N in accept mode), capture_bytes, virtual_s,
+// pending_events (timers still armed when the run ends).
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -251,6 +252,7 @@ int main(int argc, char** argv) {
       {"bytes_per_endpoint", mode == "accept" ? growth / static_cast<double>(2 * n) : growth / static_cast<double>(n)},
       {"capture_bytes", capture_bytes},
       {"virtual_s", world.now().since_start().seconds_f()},
+      {"pending_events", world.sim().queue().size()},
   };
   std::printf("%s\n", out.dump().c_str());
   return completed == n ? 0 : 1;
