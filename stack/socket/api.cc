@@ -147,7 +147,7 @@ void stream_connect(Host& h, Sock& s, const UserAddr* addr, bool nonblocking, bo
     case SockState::kDisconnecting:
       return done(fail(Errno::kEINVAL));
     case SockState::kConnecting:
-      if (s.tcp.fastopen.defer_connect) {
+      if (s.tcp.fastopen->defer_connect) {
         // TCP_FASTOPEN_CONNECT deferred the SYN: connect() again says EISCONN; the write that
         // sends the SYN waits like a connect in progress.
         err = is_sendmsg ? Errno::kEINPROGRESS : Errno::kEISCONN;
@@ -167,7 +167,7 @@ void stream_connect(Host& h, Sock& s, const UserAddr* addr, bool nonblocking, bo
       if (!d) return done(fail(d.error()));
       if (auto r = tcp_connect(h, s, *d); !r) return done(fail(r.error()));
       s.ss = SockState::kConnecting;
-      if (s.tcp.fastopen.defer_connect) return done({});  // TCP_FASTOPEN_CONNECT: 0 at once
+      if (s.tcp.fastopen->defer_connect) return done({});  // TCP_FASTOPEN_CONNECT: 0 at once
       err = Errno::kEINPROGRESS;
       break;
     }
@@ -506,7 +506,7 @@ void Host::send(int fd, std::span<const std::uint8_t> data, int flags, const Use
   }
   std::vector<std::uint8_t> copy(data.begin(), data.end());
   const bool nonblock = s.nonblocking || (flags & kMsgDontwait) != 0;
-  if ((flags & kMsgFastopen) || s.tcp.fastopen.defer_connect) {
+  if ((flags & kMsgFastopen) || s.tcp.fastopen->defer_connect) {
     // tcp_sendmsg_locked: MSG_FASTOPEN, or the first write after TCP_FASTOPEN_CONNECT.
     sendmsg_fastopen(*this, s, std::move(copy), flags, to, nonblock, thread, std::move(done));
     return;
@@ -868,11 +868,11 @@ SysResult<OptVal> Host::getsockopt(int fd, int level, int optname, int optlen) {
           if (s.tcp.ts_ok) options |= 1;
           if (s.tcp.sack_ok) options |= 2;
           if (s.tcp.wscale_ok) options |= 4;
-          if (s.tcp.fastopen.syn_data_acked) options |= 32;  // TCPI_OPT_SYN_DATA
+          if (s.tcp.fastopen->syn_data_acked) options |= 32;  // TCPI_OPT_SYN_DATA
           v[5] = options;
           v[6] = static_cast<std::uint8_t>((s.tcp.snd_wscale & 0xf) | ((s.tcp.rcv_wscale & 0xf) << 4));
           // tcpi_delivery_rate_app_limited:1, tcpi_fastopen_client_fail:2.
-          v[7] = static_cast<std::uint8_t>((s.tcp.fastopen.client_fail & 3) << 1);
+          v[7] = static_cast<std::uint8_t>((s.tcp.fastopen->client_fail & 3) << 1);
           auto put32 = [&](std::size_t off, std::uint32_t x) {
             for (int i = 0; i < 4; ++i) v[off + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(x >> (8 * i));
           };
@@ -961,14 +961,14 @@ short Host::poll_mask(const Sock& s) const {
   if (s.shutdown == (kRcvShutdown | kSendShutdown) || st == TcpState::kClosed) mask |= kPollHup;
   if (s.shutdown & kRcvShutdown) mask |= kPollIn | kPollRdNorm | kPollRdHup;
   // "Connected or passive Fast Open socket?"
-  if (st != TcpState::kSynSent && (st != TcpState::kSynReceived || s.tcp.fastopen.rsk)) {
+  if (st != TcpState::kSynSent && (st != TcpState::kSynReceived || s.tcp.fastopen->rsk)) {
     if (!s.tcp.rcvq.empty()) mask |= kPollIn | kPollRdNorm;
     if (!(s.shutdown & kSendShutdown)) {
       if (tcp_writable(s)) mask |= kPollOut | kPollWrNorm;
     } else {
       mask |= kPollOut | kPollWrNorm;
     }
-  } else if (st == TcpState::kSynSent && s.tcp.fastopen.defer_connect) {
+  } else if (st == TcpState::kSynSent && s.tcp.fastopen->defer_connect) {
     // "Active TCP fastopen socket with defer_connect. Return EPOLLOUT so application can
     // call write() in order for kernel to generate SYN+data."
     mask |= kPollOut | kPollWrNorm;

@@ -71,7 +71,6 @@ struct TcpFastOpenState {
   bool syn_data_acked = false;       // TCPI_OPT_SYN_DATA: the SYN data was acknowledged (client)
                                      // or accepted (server child)
   std::uint8_t client_fail = 0;      // tcpi_fastopen_client_fail (TFO_COOKIE_UNAVAILABLE, ...)
-  int pmtu = 1500;                   // icsk_pmtu_cookie, kept for a deferred SYN
   // Passive open (a child created at SYN time).
   bool rsk = false;                  // tp->fastopen_rsk: the final ACK has not come yet
   bool rsk_accepted = false;         // accept() took the child (Linux sets req->sk = NULL)
@@ -162,7 +161,35 @@ struct TcpCb {
   SockId listener = 0;        // for a child: the listener it came from (until accepted)
   bool in_accept_queue = false;
   bool from_syncookie = false;
-  TcpFastOpenState fastopen;
+  // Fast Open state, allocated by its first write (`fastopen.edit()`): the many connections
+  // that never use Fast Open read one shared all-defaults instance and carry a pointer, not
+  // 144 bytes (docs/performance.md). Reads go through `->`, which never allocates.
+  class FastOpenBox {
+   public:
+    FastOpenBox() = default;
+    FastOpenBox(const FastOpenBox& o) : p_(o.p_ ? std::make_unique<TcpFastOpenState>(*o.p_) : nullptr) {}
+    FastOpenBox& operator=(const FastOpenBox& o) {
+      if (this != &o) p_ = o.p_ ? std::make_unique<TcpFastOpenState>(*o.p_) : nullptr;
+      return *this;
+    }
+    FastOpenBox(FastOpenBox&&) noexcept = default;
+    FastOpenBox& operator=(FastOpenBox&&) noexcept = default;
+    const TcpFastOpenState* operator->() const { return p_ ? p_.get() : &defaults(); }
+    const TcpFastOpenState& operator*() const { return *operator->(); }
+    TcpFastOpenState& edit() {
+      if (!p_) p_ = std::make_unique<TcpFastOpenState>();
+      return *p_;
+    }
+
+   private:
+    static const TcpFastOpenState& defaults() {
+      static const TcpFastOpenState kDefaults;
+      return kDefaults;
+    }
+    std::unique_ptr<TcpFastOpenState> p_;
+  };
+  FastOpenBox fastopen;
+  int pmtu = 1500;            // icsk_pmtu_cookie at connect(), kept for a deferred SYN
 
   // TIME_WAIT bookkeeping (tcp_twsk_unique).
   sim::Time tw_entry;         // when TIME_WAIT (or orphaned FIN_WAIT_2) began

@@ -68,7 +68,7 @@ bool cookie_check(Host& h, Sock& s, std::uint16_t* mss, TfoCookie* cookie) {
     return true;
   }
   if (cookie->len > 0) return true;
-  s.tcp.fastopen.client_fail = kTfoCookieUnavailable;
+  s.tcp.fastopen.edit().client_fail = kTfoCookieUnavailable;
   return false;
 }
 
@@ -257,8 +257,8 @@ std::optional<wire::TcpFastOpen> tcp_fastopen_option(const TfoCookie& c) {
 // --- Client ----------------------------------------------------------------------------------
 
 bool tcp_fastopen_defer_connect(Host& h, Sock& s) {
-  TcpFastOpenState& fo = s.tcp.fastopen;
-  if (!s.opt.fastopen_connect || fo.req) return false;
+  if (!s.opt.fastopen_connect || s.tcp.fastopen->req) return false;
+  TcpFastOpenState& fo = s.tcp.fastopen.edit();
   TfoCookie cookie{0};
   std::uint16_t mss = 0;
   if (cookie_check(h, s, &mss, &cookie)) {
@@ -276,7 +276,7 @@ bool tcp_fastopen_defer_connect(Host& h, Sock& s) {
 
 void tcp_fastopen_send_syn(Host& h, Sock& s) {
   TcpCb& tp = s.tcp;
-  TcpFastOpenState& fo = tp.fastopen;
+  TcpFastOpenState& fo = tp.fastopen.edit();
   const Personality& p = h.personality();
   std::uint16_t mss_clamp = tp.advmss;  // "If MSS is not cached"
   std::span<const std::uint8_t> payload;
@@ -286,7 +286,7 @@ void tcp_fastopen_send_syn(Host& h, Sock& s) {
     // maximum option space for middleboxes that add private TCP options."
     if (tp.user_mss && tp.user_mss < mss_clamp) mss_clamp = tp.user_mss;
     tp.mss_clamp = mss_clamp;
-    int mss = fo.pmtu - (s.daddr.is_v6() ? 40 : 20) - 20;  // __tcp_mtu_to_mss
+    int mss = tp.pmtu - (s.daddr.is_v6() ? 40 : 20) - 20;  // __tcp_mtu_to_mss
     mss = std::max(std::min<int>(mss, mss_clamp), p.tcp_min_snd_mss);
     const std::size_t room = static_cast<std::size_t>(std::max(0, mss - kMaxTcpOptionSpace));
     const std::size_t space = std::min(room, fo.req_data.size());
@@ -324,7 +324,7 @@ void tcp_fastopen_send_syn(Host& h, Sock& s) {
 }
 
 std::optional<wire::TcpFastOpen> tcp_fastopen_syn_option(const Sock& s, bool synack) {
-  const TcpFastOpenState& fo = s.tcp.fastopen;
+  const TcpFastOpenState& fo = *s.tcp.fastopen;
   if (synack) return tcp_fastopen_option(fo.synack_cookie);
   if (!fo.req) return std::nullopt;
   return tcp_fastopen_option(fo.req_cookie);
@@ -332,8 +332,8 @@ std::optional<wire::TcpFastOpen> tcp_fastopen_syn_option(const Sock& s, bool syn
 
 bool tcp_fastopen_synack(Host& h, Sock& s, const wire::TcpRepr& t, bool syn_retransmitted) {
   TcpCb& tp = s.tcp;
-  TcpFastOpenState& fo = tp.fastopen;
-  if (!fo.syn_fastopen && !fo.syn_data) return false;
+  if (!tp.fastopen->syn_fastopen && !tp.fastopen->syn_data) return false;
+  TcpFastOpenState& fo = tp.fastopen.edit();
   // SYN data the SYN-ACK acknowledged leaves the send queue (tcp_ack cleaning the rtx queue).
   const std::uint32_t data_acked = static_cast<std::uint32_t>(tp.snd_una - (tp.iss + 1));
   tp.sndq.consume(std::min<std::size_t>(data_acked, tp.sndq.size()));
@@ -371,15 +371,15 @@ bool tcp_fastopen_synack(Host& h, Sock& s, const wire::TcpRepr& t, bool syn_retr
 }
 
 bool tcp_fastopen_write_pending(const Sock& s) {
-  return s.tcp.fastopen.req && s.tcp.fastopen.req_data_pending;
+  return s.tcp.fastopen->req && s.tcp.fastopen->req_data_pending;
 }
 
 SysResult<void> tcp_fastopen_sendmsg_begin(Host& h, Sock& s, std::span<const std::uint8_t> data,
                                            bool addr_is_unspec) {
-  TcpFastOpenState& fo = s.tcp.fastopen;
   if (!(h.personality().tcp_fastopen & kTfoClientEnable) || addr_is_unspec)
     return fail(Errno::kEOPNOTSUPP);
-  if (fo.req) return fail(Errno::kEALREADY);  // "Another Fast Open is in progress"
+  if (s.tcp.fastopen->req) return fail(Errno::kEALREADY);
+  TcpFastOpenState& fo = s.tcp.fastopen.edit();  // "Another Fast Open is in progress"
   fo.req = true;
   fo.req_data.assign(data.begin(), data.end());
   fo.req_data_pending = true;  // fastopen_req->data points at the message until the SYN takes it
@@ -390,9 +390,9 @@ SysResult<void> tcp_fastopen_sendmsg_begin(Host& h, Sock& s, std::span<const std
 }
 
 std::size_t tcp_fastopen_sendmsg_end(Sock& s) {
-  TcpFastOpenState& fo = s.tcp.fastopen;
   // The request may already be gone: a reset or timeout disconnected the socket.
-  if (!fo.req) return 0;
+  if (!s.tcp.fastopen->req) return 0;
+  TcpFastOpenState& fo = s.tcp.fastopen.edit();
   const std::size_t copied = fo.req_copied;
   fo.req = false;
   fo.req_data.clear();
@@ -457,7 +457,7 @@ Sock* tcp_try_fastopen(Host& h, Sock& l, const IpMeta& m, const wire::TcpRepr& t
     // before returning a SYN-ACK to ack the data."
     if (Sock* child = make_child()) {
       TcpCb& tp = child->tcp;
-      TcpFastOpenState& fo = tp.fastopen;
+      TcpFastOpenState& fo = tp.fastopen.edit();
       ++l.listener->fastopen_qlen;
       fo.rsk = true;
       fo.rsk_accepted = false;
@@ -502,7 +502,7 @@ Sock* tcp_try_fastopen(Host& h, Sock& l, const IpMeta& m, const wire::TcpRepr& t
 
 void tcp_fastopen_send_child_synack(Host& h, Sock& child) {
   TcpCb& tp = child.tcp;
-  TcpFastOpenState& fo = tp.fastopen;
+  TcpFastOpenState& fo = tp.fastopen.edit();
   fo.synack_sent = h.now();
   ++tp.syn_sent_count;
   std::string cause;
@@ -537,7 +537,7 @@ void tcp_fastopen_synack_timer(Host& h, Sock& s) {
   h.counters().inc(Mib::kTCPSynRetrans);
   tcp_send_synack_sock(h, s, true);
   ++tp.retransmits;
-  tp.fastopen.synack_retransmitted = true;
+  tp.fastopen.edit().synack_retransmitted = true;
   if (!tp.retrans_stamp_set) {
     tp.retrans_stamp = h.now();
     tp.retrans_stamp_set = true;
@@ -549,8 +549,8 @@ void tcp_fastopen_synack_timer(Host& h, Sock& s) {
 
 void tcp_fastopen_synrecv_done(Host& h, Sock& s) {
   TcpCb& tp = s.tcp;
-  TcpFastOpenState& fo = tp.fastopen;
-  if (!fo.rsk) return;
+  if (!tp.fastopen->rsk) return;
+  const TcpFastOpenState& fo = *tp.fastopen;
   // tcp_synack_rtt_meas: a sample from the SYN-ACK unless it was retransmitted (Karn).
   if (tp.srtt == sim::Duration::zero() && !fo.synack_retransmitted)
     tcp_rtt_sample(h, s, h.now() - fo.synack_sent);
@@ -560,12 +560,12 @@ void tcp_fastopen_synrecv_done(Host& h, Sock& s) {
 }
 
 void tcp_fastopen_accepted(Sock& s) {
-  if (s.tcp.fastopen.rsk) s.tcp.fastopen.rsk_accepted = true;
+  if (s.tcp.fastopen->rsk) s.tcp.fastopen.edit().rsk_accepted = true;
 }
 
 void tcp_fastopen_child_gone(Host& h, Sock& s, bool reset) {
-  TcpFastOpenState& fo = s.tcp.fastopen;
-  if (!fo.rsk) return;
+  if (!s.tcp.fastopen->rsk) return;
+  TcpFastOpenState& fo = s.tcp.fastopen.edit();
   fo.rsk = false;
   Sock* l = h.sock(fo.rsk_listener);
   if (!l || l->trace_id != fo.rsk_listener_trace || !l->listener) return;
@@ -581,7 +581,7 @@ void tcp_fastopen_child_gone(Host& h, Sock& s, bool reset) {
 }
 
 SeqNum tcp_fastopen_icmp_snd_una(const Sock& s) {
-  return s.tcp.fastopen.rsk ? s.tcp.iss : s.tcp.snd_una;
+  return s.tcp.fastopen->rsk ? s.tcp.iss : s.tcp.snd_una;
 }
 
 }  // namespace synlab::stack

@@ -628,7 +628,7 @@ void tcp_sock_rcv(Host& h, Sock& s, const IpMeta& m, const wire::TcpRepr& t) {
       break;
   }
 
-  if (tp.state == TcpState::kSynReceived && tp.fastopen.rsk && t.seq == tp.irs.raw && f == kSyn) {
+  if (tp.state == TcpState::kSynReceived && tp.fastopen->rsk && t.seq == tp.irs.raw && f == kSyn) {
     // tcp_check_req for a Fast Open child: "Check for pure retransmitted SYN": the client
     // missed our SYN-ACK; send it again (at most one per 500 ms).
     if (!oow_rate_limited(h, s, t)) {
@@ -868,7 +868,7 @@ void tcp_err(Host& h, const IcmpError& e) {
     return;
   }
   // "If a fast open socket is already accepted it is treated as a connected one below."
-  const bool accepted_fastopen = tp.fastopen.rsk && tp.fastopen.rsk_accepted;
+  const bool accepted_fastopen = tp.fastopen->rsk && tp.fastopen->rsk_accepted;
   if ((tp.state == TcpState::kSynSent || tp.state == TcpState::kSynReceived) && !accepted_fastopen) {
     tcp_done_with_error(h, *s, e.err, "ICMP " + std::string(name(e.err)) + " during the handshake");
     return;

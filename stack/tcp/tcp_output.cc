@@ -336,7 +336,7 @@ void tcp_reqsk_send_ack(Host& h, const RequestSock& r, const IpMeta& m) {
 void tcp_push(Host& h, Sock& s) {
   TcpCb& tp = s.tcp;
   // A Fast Open child may send before the final ACK (tcp_passive_fastopen).
-  const bool passive_fastopen = tp.state == TcpState::kSynReceived && tp.fastopen.rsk;
+  const bool passive_fastopen = tp.state == TcpState::kSynReceived && tp.fastopen->rsk;
   if (tp.state == TcpState::kClosed || tp.state == TcpState::kListen || tp.state == TcpState::kSynSent ||
       (tp.state == TcpState::kSynReceived && !passive_fastopen)) {
     return;

@@ -196,7 +196,7 @@ SysResult<void> tcp_connect(Host& h, Sock& s, const SockAddr& dst_in) {
 
   // tcp_fastopen_defer_connect: with TCP_FASTOPEN_CONNECT and a cookie cached, the SYN waits
   // for the first write, which carries the data in it; connect() returns 0 now.
-  tp.fastopen.pmtu = rt.mtu;
+  tp.pmtu = rt.mtu;
   if (tcp_fastopen_defer_connect(h, s)) {
     h.trace_note(sim::TraceKind::kNote, &s, "TCP_FASTOPEN_CONNECT: cookie cached, the SYN waits for the first write");
     return {};
@@ -210,7 +210,7 @@ void tcp_connect_send(Host& h, Sock& s) {
   TcpCb& tp = s.tcp;
   const wire::IpAddr daddr = s.daddr;
   // tcp_connect_init.
-  tp.advmss = tcp_advmss(tp.fastopen.pmtu, daddr.is_v6());
+  tp.advmss = tcp_advmss(tp.pmtu, daddr.is_v6());
   if (tp.user_mss && tp.user_mss < tp.advmss) tp.advmss = tp.user_mss;
   const int win_mss = tp.advmss - (tp.ts_recent_stamp > sim::Time::zero() && tp.tw_reused ? 12 : 0);
   auto [wnd, ws] = tcp_initial_window(h, tp.rcv_buf, win_mss, p.tcp_window_scaling);
@@ -237,7 +237,7 @@ void tcp_connect_send(Host& h, Sock& s) {
   tp.ts_ok = tp.sack_ok = tp.wscale_ok = false;
   h.counters().inc(Mib::kTcpActiveOpens);
   // "Send off SYN; include data in Fast Open."
-  if (tp.fastopen.req) {
+  if (tp.fastopen->req) {
     tcp_fastopen_send_syn(h, s);
   } else {
     tcp_send_syn(h, s, false);
@@ -394,7 +394,7 @@ SysResult<std::size_t> tcp_sendmsg(Host& h, Sock& s, std::span<const std::uint8_
   const TcpState st = tp.state;
   // "One exception is TCP Fast Open (passive side) where data is allowed to be sent before a
   // connection is fully established" (tcp_passive_fastopen).
-  const bool passive_fastopen = st == TcpState::kSynReceived && tp.fastopen.rsk;
+  const bool passive_fastopen = st == TcpState::kSynReceived && tp.fastopen->rsk;
   if (st != TcpState::kEstablished && st != TcpState::kCloseWait && !passive_fastopen) {
     // sk_stream_wait_connect.
     if (s.err != Errno::kOk) {

@@ -78,7 +78,7 @@ void retransmit_timer(Host& h, SockId id) {
   Sock& s = *sp;
   TcpCb& tp = s.tcp;
   const Personality& p = h.personality();
-  if (tp.fastopen.rsk) {
+  if (tp.fastopen->rsk) {
     // tcp_retransmit_timer: a Fast Open child only retransmits its SYN-ACK until the final
     // ACK comes ("don't retransmit anything else (e.g., data or FIN segments)").
     tcp_fastopen_synack_timer(h, s);
