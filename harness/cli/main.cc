@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "harness/cli/errno_command.h"
 #include "harness/cli/golden_command.h"
 #include "harness/cli/run_command.h"
 #include "harness/demo.h"
@@ -84,6 +85,15 @@ int main(int argc, char** argv) {
   golden_cmd->add_flag("--update", golden.update, "Rewrite the golden captures and pcaps/README.md");
   golden_cmd->add_flag("--tap", golden.tap, "Print TAP, one test point per capture");
 
+  synlab::harness::ErrnoArgs errno_args;
+  auto* errno_cmd = app.add_subcommand("errno", "What an errno means, when Linux's connect() gives it, and which scenarios show it");
+  errno_cmd->footer(
+      "NAME is an errno name (ECONNREFUSED, econnrefused) or its Linux number (111); without one, every errno\n"
+      "synlab teaches is listed with a one-line meaning. The scenarios are those of the bundled suite (or\n"
+      "--scenarios DIR) tagged errno:NAME. Exit status: 0, or 2 for an unknown name.");
+  errno_cmd->add_option("name", errno_args.name, "The errno, by name or Linux number");
+  errno_cmd->add_option("--scenarios", errno_args.scenarios_dir, "The scenarios folder (default: the bundled scenarios/)");
+
   synlab::harness::DemoOptions demo;
   auto* demo_cmd = app.add_subcommand("demo", "Run the two-host example: a connection over a lossy link, captured");
   demo_cmd->add_option("--seed", demo.seed, "Random seed");
@@ -93,6 +103,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (golden_cmd->parsed()) return synlab::harness::golden_command(golden, std::cout, std::cerr);
   if (demo_cmd->parsed()) return synlab::harness::run_demo(demo, std::cout);
+  if (errno_cmd->parsed()) return synlab::harness::errno_command(errno_args, std::cout, std::cerr);
   if (check_cmd->parsed()) {
     std::vector<synlab::harness::Found> found;
     std::string error;
