@@ -39,7 +39,7 @@ class Simulator {
   Link* find_link(std::string_view name);
   std::size_t link_count() const { return links_.size(); }
 
-  // Observation. Senders check `observed()` before formatting any text for the trace.
+  // Observation. Senders check `wants_text()` before formatting any text for the trace.
   void add_observer(Observer* o) {
     observers_.push_back(o);
     if (o->wants_text()) ++text_observers_;

@@ -443,3 +443,27 @@ TEST(Capture, ReportsFilesItCannotCreate) {
   ASSERT_FALSE(neither.ok());
   EXPECT_FALSE(w.sim.observed());  // nothing stayed attached
 }
+
+// A classic pcap has no comments, so it asks for frames but not for text: senders skip
+// formatting causes (Simulator::wants_text) while the frames still flow. A pcapng asks for
+// both, and removing it takes its request away again.
+TEST(Capture, OnlyAPcapngCaptureAsksForText) {
+  World w({});
+  const std::string pc = temp_path("text.pcap"), ng = temp_path("text.pcapng");
+  {
+    auto pcap = Capture::open(w.sim, {.format = CaptureFormat::kPcap, .path = pc});
+    ASSERT_TRUE(pcap.ok());
+    EXPECT_TRUE(w.sim.observed());
+    EXPECT_FALSE(w.sim.wants_text());
+    {
+      auto pcapng = Capture::open(w.sim, {.format = CaptureFormat::kPcapng, .path = ng});
+      ASSERT_TRUE(pcapng.ok());
+      EXPECT_TRUE(w.sim.wants_text());
+    }
+    EXPECT_FALSE(w.sim.wants_text());
+    EXPECT_TRUE(w.sim.observed());
+  }
+  EXPECT_FALSE(w.sim.observed());
+  std::remove(pc.c_str());
+  std::remove(ng.c_str());
+}
