@@ -378,8 +378,8 @@ SysResult<void> tcp_fastopen_sendmsg_begin(Host& h, Sock& s, std::span<const std
                                            bool addr_is_unspec) {
   if (!(h.personality().tcp_fastopen & kTfoClientEnable) || addr_is_unspec)
     return fail(Errno::kEOPNOTSUPP);
-  if (s.tcp.fastopen->req) return fail(Errno::kEALREADY);
-  TcpFastOpenState& fo = s.tcp.fastopen.edit();  // "Another Fast Open is in progress"
+  if (s.tcp.fastopen->req) return fail(Errno::kEALREADY);  // "Another Fast Open is in progress"
+  TcpFastOpenState& fo = s.tcp.fastopen.edit();
   fo.req = true;
   fo.req_data.assign(data.begin(), data.end());
   fo.req_data_pending = true;  // fastopen_req->data points at the message until the SYN takes it
