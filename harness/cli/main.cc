@@ -1,13 +1,16 @@
 // synlab: the command-line front end.
 #include <CLI/CLI.hpp>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "harness/cli/errno_command.h"
 #include "harness/cli/golden_command.h"
 #include "harness/cli/run_command.h"
 #include "harness/demo.h"
+#include "harness/explain/explain_command.h"
 #include "harness/scenario/parser.h"
 
 namespace {
@@ -94,6 +97,34 @@ int main(int argc, char** argv) {
   errno_cmd->add_option("name", errno_args.name, "The errno, by name or Linux number");
   errno_cmd->add_option("--scenarios", errno_args.scenarios_dir, "The scenarios folder (default: the bundled scenarios/)");
 
+  synlab::harness::ExplainArgs explain;
+  std::string explain_color = "auto";
+  auto* explain_cmd = app.add_subcommand("explain", "Draw a scenario run as a ladder diagram, with the reason for everything in it");
+  explain_cmd->footer(
+      "Runs the scenario and draws it: hosts as lanes, time flowing down, each packet an arrow with its flags,\n"
+      "relative seq/ack and options, why it was sent and, if it was dropped, where and why; every state change,\n"
+      "every socket call with its result and what its errno means; retransmissions numbered with the timer that\n"
+      "fired. FILE is a .scn file or a bundled scenario's name (refused/blocking).\n"
+      "  --format svg    an SVG ladder;  --format html    one self-contained page (ladder, state timeline,\n"
+      "                  call table, lesson text) to open in a browser\n"
+      "  --personality linux,bsd   runs it under both and shows, step by step, where the outcomes differ\n"
+      "Exit status: 0 the run passed, 1 it failed (still drawn, with the failure), 2 bad input.\n"
+      "Examples:\n"
+      "  synlab explain refused/blocking\n"
+      "  synlab explain scenarios/backlog/ack-overflow-retry.scn --format html -o lesson.html\n"
+      "  synlab explain addresses/reuseaddr-same-peer --personality linux,bsd");
+  explain_cmd->add_option("file", explain.file, "The scenario (.scn file or bundled name)")->required();
+  explain_cmd->add_option("--format", explain.format, "text (default), svg or html")
+      ->check(CLI::IsMember({"text", "svg", "html"}));
+  explain_cmd->add_option("--personality", explain.personalities,
+                          "Run under this personality; two, comma-separated, to compare them");
+  explain_cmd->add_option("--seed", explain.seed, "Override the scenario's seed");
+  explain_cmd->add_option("--width", explain.width, "Fit the text in this many columns (default: the terminal's)")
+      ->check(CLI::PositiveNumber);
+  explain_cmd->add_option("-o,--output", explain.out_file, "Write to this file instead of standard output");
+  explain_cmd->add_option("--color", explain_color, "Colour the text: auto, always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+
   synlab::harness::DemoOptions demo;
   auto* demo_cmd = app.add_subcommand("demo", "Run the two-host example: a connection over a lossy link, captured");
   demo_cmd->add_option("--seed", demo.seed, "Random seed");
@@ -103,6 +134,21 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (golden_cmd->parsed()) return synlab::harness::golden_command(golden, std::cout, std::cerr);
   if (demo_cmd->parsed()) return synlab::harness::run_demo(demo, std::cout);
+  if (explain_cmd->parsed()) {
+    const bool tty = isatty(STDOUT_FILENO) != 0;
+    if (explain.width == 0) {
+      struct winsize ws {};
+      if (tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+        explain.width = ws.ws_col;
+      } else if (const char* c = std::getenv("COLUMNS"); c && std::atoi(c) > 0) {
+        explain.width = std::atoi(c);
+      } else {
+        explain.width = 100;
+      }
+    }
+    explain.color = explain_color == "always" || (explain_color == "auto" && tty && !std::getenv("NO_COLOR"));
+    return synlab::harness::explain_command(explain, std::cout, std::cerr);
+  }
   if (errno_cmd->parsed()) return synlab::harness::errno_command(errno_args, std::cout, std::cerr);
   if (check_cmd->parsed()) {
     std::vector<synlab::harness::Found> found;

@@ -579,6 +579,7 @@ ScenarioResult Runner::run() {
   }
   const bool built = build();
   r.personality = world_.hosts().empty() ? "linux" : world_.hosts().front()->personality().name;
+  for (const auto& h : world_.hosts()) r.hosts.push_back({h->node(), h->name(), h->personality().name});
 
   std::vector<std::unique_ptr<sim::Capture>> captures;
   if (built && !opt_.capture_dir.empty()) {
@@ -987,7 +988,10 @@ void Runner::start_call(std::size_t i) {
     return k < a.size() && (std::holds_alternative<EllipsisExpr>(a[k].v) || std::holds_alternative<StringExpr>(a[k].v));
   };
 
-  world_.sim().note(sim::TraceKind::kSyscall, h.node(), 0, c.host + ": " + c.name + "()");
+  // The call and its return are trace events (explain draws them); the detail names the script
+  // line so a reader can show the call as written.
+  world_.sim().note(sim::TraceKind::kSyscall, h.node(), 0, c.host + ": " + c.name + "()",
+                    "line " + std::to_string(c.loc.line));
   in_call_ = i;
   completed_in_call_ = false;
   calls_.push_back({i, false});
@@ -1303,6 +1307,10 @@ void Runner::finish_call(std::size_t i, Outcome o) {
   if (failed()) return;
   const Event& e = s_.events[i];
   const Syscall& c = std::get<Syscall>(e.body);
+  if (world_.sim().wants_text()) {
+    world_.sim().note(sim::TraceKind::kSyscall, host(c.host)->node(), 0,
+                      c.host + ": " + c.name + "() = " + describe(o), "return line " + std::to_string(c.loc.line));
+  }
   const sim::Time now = world_.now();
   const sim::Time want = c.returns_at.value_or(e.at);
   if (now != want) {

@@ -77,6 +77,13 @@ struct ScenarioResult {
   std::uint64_t packets = 0;     // frames sent on all links
   std::vector<std::string> captures;  // files written
   int interrupted_by = 0;        // the signal that ended the run early (RunOptions::stop), or 0
+  // The world's hosts, in declaration order (routers included).
+  struct HostInfo {
+    sim::NodeId node;
+    std::string name;
+    std::string personality;
+  };
+  std::vector<HostInfo> hosts;
   // The trace, when RunOptions::keep_trace.
   std::vector<sim::TraceEvent> trace;
   std::vector<sim::TraceRecorder::Frame> frames;
