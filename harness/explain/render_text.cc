@@ -127,6 +127,9 @@ std::vector<std::string> describe(const Ladder& l, const Row& r) {
       d.push_back(head);
       if (r.retransmission > 0) d.push_back("retransmission " + std::to_string(r.retransmission));
       if (!r.cause.empty()) d.push_back("why: " + r.cause);
+      if (r.arrived && *r.arrived != r.at && r.drop.empty()) {
+        d.push_back("arrives at " + host_of(l, r.to_col) + " " + sim::format_seconds(*r.arrived) + " s");
+      }
       if (!r.effect.empty()) d.push_back(host_of(l, r.to_col) + ": " + r.effect);
       if (!r.drop.empty()) {
         if (r.dropped_on_link) {
@@ -136,9 +139,7 @@ std::vector<std::string> describe(const Ladder& l, const Row& r) {
         } else {
           d.push_back("DROPPED: " + r.drop);
         }
-      } else if (r.arrived) {
-        if (*r.arrived != r.at) d.push_back("arrives at " + host_of(l, r.to_col) + " " + sim::format_seconds(*r.arrived) + " s");
-      } else {
+      } else if (!r.arrived) {
         d.push_back("still in flight when the run ended");
       }
       break;
