@@ -175,17 +175,17 @@ void render_text(const Ladder& l, const TextStyle& style, std::ostream& out) {
   };
 
   // Header: the lesson. Every line fits the width, the header's too.
-  auto wrapped = [&](const std::string& text, const char* color, const std::string& indent = "") {
+  auto print_wrapped = [&](const std::string& text, const char* color, const std::string& indent = "") {
     for (const auto& w : wrap(text, width - static_cast<int>(indent.size()))) out << indent << paint(color, w) << "\n";
   };
-  wrapped(l.title.empty() ? l.path : l.title, "\x1b[1m");
-  wrapped(l.path + " | personality " + l.personality + " | seed " + std::to_string(l.seed), "");
+  print_wrapped(l.title.empty() ? l.path : l.title, "\x1b[1m");
+  print_wrapped(l.path + " | personality " + l.personality + " | seed " + std::to_string(l.seed), "");
   if (!l.about.empty()) {
     out << "\n";
     std::string para;
     auto flush = [&] {
       if (para.empty()) return;
-      wrapped(para, "", "  ");
+      print_wrapped(para, "", "  ");
       para.clear();
     };
     for (const auto& a : l.about) {
@@ -200,9 +200,9 @@ void render_text(const Ladder& l, const TextStyle& style, std::ostream& out) {
   }
   out << "\n";
   for (const auto& c : l.columns) {
-    wrapped(c.host + ": " + (c.addresses.empty() ? "(no address)" : c.addresses) + " (" + c.personality + ")", "", "  ");
+    print_wrapped(c.host + ": " + (c.addresses.empty() ? "(no address)" : c.addresses) + " (" + c.personality + ")", "", "  ");
   }
-  wrapped("o call   + state change   ! timer   ~ note   -> packet   x lost on the link   X dropped by the receiver",
+  print_wrapped("o call   + state change   ! timer   ~ note   -> packet   x lost on the link   X dropped by the receiver",
           "\x1b[2m", "  ");
   out << "\n";
 
