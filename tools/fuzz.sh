@@ -25,7 +25,7 @@ else
 fi
 [[ $secs =~ ^[0-9]+$ ]] || { echo "fuzz: SECONDS must be a whole number, got '$secs'" >&2; exit 2; }
 
-python3 tools/fuzz_seeds.py "$build/fuzz-seeds" >/dev/null
+python3 tools/fuzz_seeds.py "$build/fuzz-seeds" "${targets[@]}" >/dev/null
 mkdir -p "$build/fuzz-corpus" "$build/crashes"
 rc=0
 for t in "${targets[@]}"; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the fuzzers' seed corpora from the tree (never copied into the repository).
 
-  fuzz_seeds.py OUT_DIR [--root ROOT] [--packetdrill DIR]
+  fuzz_seeds.py OUT_DIR [--root ROOT] [TARGET ...]   (default: every target)
 
 OUT_DIR/scenario_parser/  the bundled scenarios and tests/bad-input/ (files under 1 MB)
 OUT_DIR/capture_reader/   the golden captures in pcaps/
@@ -50,23 +50,27 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out")
     ap.add_argument("--root", default=str(pathlib.Path(__file__).resolve().parent.parent))
+    ap.add_argument("targets", nargs="*", default=["scenario_parser", "capture_reader", "wire_receive"])
     args = ap.parse_args()
     root = pathlib.Path(args.root)
     out = pathlib.Path(args.out)
     counts = {}
-    for target in ("scenario_parser", "capture_reader", "wire_receive"):
+    for target in args.targets:
         d = out / target
         shutil.rmtree(d, ignore_errors=True)
-        d.mkdir(parents=True)
+        d.mkdir(parents=True, exist_ok=True)
         counts[target] = 0
     for f in sorted((root / "scenarios").rglob("*.scn")) + sorted((root / "tests" / "bad-input").rglob("*")):
-        if f.is_file() and f.stat().st_size < (1 << 20):
+        if "scenario_parser" in counts and f.is_file() and f.stat().st_size < (1 << 20):
             write(out / "scenario_parser", f.read_bytes())
             counts["scenario_parser"] += 1
     for f in sorted((root / "pcaps").rglob("*.pcapng")):
         data = f.read_bytes()
-        write(out / "capture_reader", data)
-        counts["capture_reader"] += 1
+        if "capture_reader" in counts:
+            write(out / "capture_reader", data)
+            counts["capture_reader"] += 1
+        if "wire_receive" not in counts:
+            continue
         for frame in pcapng_frames(data):
             if len(frame) > 0xFFFF:
                 continue
