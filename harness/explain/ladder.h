@@ -81,6 +81,12 @@ struct Ladder {
   int retransmissions = 0;
 };
 
+// The host of column `col` ("world" for -1 or out of range).
+std::string host_of(const Ladder& l, int col);
+// The receiving column of a packet: where it arrived, else the host its destination address
+// names (a packet lost on the way), else -1.
+int destination(const Ladder& l, const Row& r);
+
 // Runs `s` (with `opt`, keep_trace forced on) and folds its trace into a ladder.
 Ladder explain_run(const Scenario& s, const RunOptions& opt);
 // The folding alone, for a result that already has its trace.

@@ -26,11 +26,6 @@ struct Step {
   const Row* row = nullptr;
 };
 
-std::string host_name(const Ladder& l, int col) {
-  return col >= 0 && static_cast<std::size_t>(col) < l.columns.size() ? l.columns[static_cast<std::size_t>(col)].host
-                                                                      : std::string("world");
-}
-
 // "client:40312 > server:7000" -> "client > server"; timestamp values to "*".
 std::string normalise(const std::string& s) {
   static const std::regex port(R"(:(\d+)( |$))");
@@ -45,7 +40,7 @@ std::vector<Step> steps_of(const Ladder& l) {
     Step s;
     s.at = r.at;
     s.row = &r;
-    const std::string host = host_name(l, r.col);
+    const std::string host = host_of(l, r.col);
     switch (r.kind) {
       case RowKind::kCall:
       case RowKind::kReturn:
@@ -153,7 +148,7 @@ void render_diff(const Ladder& a, const Ladder& b, const TextStyle& style, std::
     if (x && y && x->outcome == y->outcome && x->at == y->at) continue;
     std::ostringstream o;
     const Row& r = *call->row;
-    o << "line " << r.line << ", " << host_name(x ? a : b, r.col) << ": " << r.call << "\n";
+    o << "line " << r.line << ", " << host_of(x ? a : b, r.col) << ": " << r.call << "\n";
     auto side = [&](const std::string& name, const Step* s) {
       o << "    " << name << ": ";
       if (!s) {

@@ -70,11 +70,6 @@ std::string h(std::string_view s) { return xml_escape(s); }
 
 std::string title_of(const Ladder& l) { return l.title.empty() ? l.path : l.title; }
 
-std::string host_of(const Ladder& l, int col) {
-  return col >= 0 && static_cast<std::size_t>(col) < l.columns.size() ? l.columns[static_cast<std::size_t>(col)].host
-                                                                      : std::string("world");
-}
-
 // "state-name" made safe for a class name.
 std::string css_ident(const std::string& s) {
   std::string o;

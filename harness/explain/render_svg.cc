@@ -90,25 +90,6 @@ int text_len(const std::string& s) {
   return n;
 }
 
-std::string host_of(const Ladder& l, int col) {
-  return col >= 0 && static_cast<std::size_t>(col) < l.columns.size() ? l.columns[static_cast<std::size_t>(col)].host
-                                                                      : std::string("world");
-}
-
-// The receiving column of a packet: where it arrived, else the host its destination names
-// (as the terminal ladder does).
-int destination(const Ladder& l, const Row& r) {
-  if (r.to_col >= 0) return r.to_col;
-  const std::size_t gt = r.endpoints.find(" > ");
-  if (gt == std::string::npos) return -1;
-  std::string dst = r.endpoints.substr(gt + 3);
-  dst = dst.substr(0, dst.find(':'));
-  for (std::size_t i = 0; i < l.columns.size(); ++i) {
-    if (l.columns[i].host == dst) return static_cast<int>(i);
-  }
-  return -1;
-}
-
 // The row's text without its host's name in front: the lane already says whose it is.
 std::string without_host(const Ladder& l, const Row& r, const std::string& text) {
   const std::string host = host_of(l, r.col);

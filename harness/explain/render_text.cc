@@ -99,24 +99,6 @@ std::string arrow(const Layout& lay, const Row& r, int to) {
   return s;
 }
 
-std::string host_of(const Ladder& l, int col) {
-  return col >= 0 && static_cast<std::size_t>(col) < l.columns.size() ? l.columns[static_cast<std::size_t>(col)].host
-                                                                      : std::string("world");
-}
-
-// The receiving column of a packet: where it arrived, else the host its destination names.
-int destination(const Ladder& l, const Row& r) {
-  if (r.to_col >= 0) return r.to_col;
-  const std::size_t gt = r.endpoints.find(" > ");
-  if (gt == std::string::npos) return -1;
-  std::string dst = r.endpoints.substr(gt + 3);
-  dst = dst.substr(0, dst.find(':'));
-  for (std::size_t i = 0; i < l.columns.size(); ++i) {
-    if (l.columns[i].host == dst) return static_cast<int>(i);
-  }
-  return -1;
-}
-
 // The details of a row, as paragraphs (the first is the headline).
 std::vector<std::string> describe(const Ladder& l, const Row& r) {
   std::vector<std::string> d;
