@@ -29,6 +29,11 @@ int main(int argc, char** argv) {
     }
   }
   std::sort(files.begin(), files.end());
+  if (files.empty()) {
+    // meson reports this as a skip, with the reason.
+    std::printf("1..0 # SKIP no inputs: the regression folder is empty (no crash found yet)\n");
+    return 0;
+  }
   std::printf("1..%zu\n", files.size());
   int n = 0;
   for (const auto& f : files) {

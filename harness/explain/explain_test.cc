@@ -178,6 +178,23 @@ TEST(ExplainDiff, ShowsWhereTwoPersonalitiesDiffer) {
   EXPECT_NE(same.str().find("take the same"), std::string::npos);
 }
 
+// The lesson of addresses/reuseaddr-collision-bsd: the same script, two stacks, one call
+// that differs.
+TEST(ExplainDiff, LinuxAndBsdDifferOnTheDuplicateFourTuple) {
+  std::ostringstream out, err;
+  ASSERT_EQ(explain_command({.file = "addresses/reuseaddr-collision-bsd", .personalities = "linux,bsd", .width = 160},
+                            out, err),
+            0)
+      << err.str() << out.str();
+  const std::string t = out.str();
+  EXPECT_NE(t.find("linux vs bsd"), std::string::npos) << t;
+  EXPECT_NE(t.find("Calls whose outcome differs (1)"), std::string::npos) << t;
+  EXPECT_NE(t.find("linux: -1 EADDRNOTAVAIL (Cannot assign requested address) at 0.100000 s"), std::string::npos) << t;
+  EXPECT_NE(t.find("bsd: -1 EADDRINUSE (Address already in use) at 0.100000 s"), std::string::npos) << t;
+  EXPECT_NE(t.find("EADDRINUSE: "), std::string::npos);  // with its meaning
+  EXPECT_EQ(t.find("failed:"), std::string::npos) << t;  // both runs pass
+}
+
 TEST(ExplainCommand, BadInputExitsTwo) {
   std::ostringstream out, err;
   EXPECT_EQ(explain_command({.file = "no/such.scn"}, out, err), 2);
@@ -189,7 +206,7 @@ TEST(ExplainCommand, BadInputExitsTwo) {
   EXPECT_EQ(explain_command({.file = "refused/blocking", .format = "png"}, out, err), 2);
   EXPECT_NE(err.str().find("unknown format"), std::string::npos);
   err.str("");
-  EXPECT_EQ(explain_command({.file = "refused/blocking", .personalities = "linux,linux,linux"}, out, err), 2);
+  EXPECT_EQ(explain_command({.file = "refused/blocking", .personalities = "linux,bsd,linux"}, out, err), 2);
   EXPECT_TRUE(out.str().empty());
 }
 

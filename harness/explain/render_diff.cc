@@ -44,7 +44,8 @@ std::vector<Step> steps_of(const Ladder& l) {
     switch (r.kind) {
       case RowKind::kCall:
       case RowKind::kReturn:
-        s.key = "call " + std::to_string(r.line) + " " + host + ": " + r.call + (r.kind == RowKind::kReturn ? " returns" : "");
+        // Not the script line: a [linux] line and its [bsd] alternative are the same step.
+        s.key = "call " + host + ": " + r.call + (r.kind == RowKind::kReturn ? " returns" : "");
         s.outcome = r.result.empty() ? "blocks" : r.result;
         s.text = host + ": " + r.call + (r.kind == RowKind::kReturn ? " returns " : " = ") +
                  (r.result.empty() ? "... (blocks)" : r.result);
@@ -181,14 +182,38 @@ void render_diff(const Ladder& a, const Ladder& b, const TextStyle& style, std::
       ha.resize(half, ' ');
       out << "  " << paint("\x1b[1m", ha) << " | " << paint("\x1b[1m", hb) << "\n";
     }
-    for (const auto& p : pairs) {
+    auto mark_of = [&](const Pair& p) {
       const Step* x = p.a >= 0 ? &A[static_cast<std::size_t>(p.a)] : nullptr;
       const Step* y = p.b >= 0 ? &B[static_cast<std::size_t>(p.b)] : nullptr;
-      char mark = ' ';
-      if (!y) mark = '<';
-      else if (!x) mark = '>';
-      else if (x->outcome != y->outcome) mark = '!';
-      else if (x->at != y->at) mark = '~';
+      if (!y) return '<';
+      if (!x) return '>';
+      if (x->outcome != y->outcome) return '!';
+      if (x->at != y->at) return '~';
+      return ' ';
+    };
+    // Like diff -U3: the steps that differ, with three identical steps of context either side.
+    constexpr std::size_t kContext = 3;
+    std::vector<bool> shown(pairs.size(), false);
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      if (mark_of(pairs[i]) == ' ') continue;
+      const std::size_t lo = i >= kContext ? i - kContext : 0;
+      for (std::size_t k = lo; k < std::min(pairs.size(), i + kContext + 1); ++k) shown[k] = true;
+    }
+    std::size_t skipped = 0;
+    auto flush_skipped = [&] {
+      if (skipped) out << "  " << paint("\x1b[2m", "... " + std::to_string(skipped) + " identical steps ...") << "\n";
+      skipped = 0;
+    };
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      if (!shown[i]) {
+        ++skipped;
+        continue;
+      }
+      flush_skipped();
+      const Pair& p = pairs[i];
+      const Step* x = p.a >= 0 ? &A[static_cast<std::size_t>(p.a)] : nullptr;
+      const Step* y = p.b >= 0 ? &B[static_cast<std::size_t>(p.b)] : nullptr;
+      const char mark = mark_of(p);
       std::string line = std::string(1, mark) + " " + cell(x, half) + " | " + cell(y, half);
       line.erase(line.find_last_not_of(' ') + 1);
       out << (mark == ' ' ? line : paint(mark == '!' ? "\x1b[1;31m" : "\x1b[33m", line)) << "\n";
@@ -199,6 +224,7 @@ void render_diff(const Ladder& a, const Ladder& b, const TextStyle& style, std::
         }
       }
     }
+    flush_skipped();
   }
   for (const Ladder* l : {&a, &b}) {
     if (!l->passed && !l->failure.empty()) {

@@ -1689,6 +1689,26 @@ void Runner::do_inject(const Event& e, const Inject& inj) {
 }  // namespace
 
 ScenarioResult run_scenario(const Scenario& s, const RunOptions& opt) {
+  // Per-personality lines (`[bsd] ...`): with a personality forced on every host, run the
+  // timeline the parser resolved for it (Scenario::events_for).
+  if (opt.personality && s.has_personality_lines) {
+    if (!s.events_for.count(*opt.personality)) {
+      ScenarioResult r;
+      r.path = s.path;
+      r.title = s.title;
+      r.personality = *opt.personality;
+      r.seed = opt.seed.value_or(s.seed);
+      Failure f;
+      f.loc = s.loc;
+      f.message = "unknown personality '" + *opt.personality + "'";
+      r.failure = std::move(f);
+      return r;
+    }
+    Scenario forced = s;
+    forced.events = events_for_run(s, opt.personality);
+    Runner r(forced, opt);
+    return r.run();
+  }
   Runner r(s, opt);
   return r.run();
 }

@@ -272,5 +272,41 @@ TEST(Runner, SameSeedGivesIdenticalCaptures) {
   std::filesystem::remove_all(dir);
 }
 
+// `[bsd]` / `[linux]` lines: the run takes the timeline of the personality forced on it.
+TEST(Runner, PersonalityLinesFollowTheForcedPersonality) {
+  const std::string text = std::string(kRefusedHeader) +
+                           "0 client: socket(AF_INET, SOCK_STREAM, 0) = 3\n"
+                           "+0...0.200 client: connect(3, server:5001) = -1 ECONNREFUSED\n"
+                           "0.100 client > server S 0:0(0) win 64240 <...>\n"
+                           "0.150 server > client R. 0:0(0) ack 1 win 0\n"
+                           "[linux] 0.300 client: connect(3, server:5001) = -1 EINPROGRESS\n"
+                           "[linux] +0 client > server S 0:0(0) win 64240 <...>\n"
+                           "[linux] +0.050 server > client R. 0:0(0) ack 1 win 0\n"
+                           "[bsd] 0.320 client: connect(3, server:5001) = -1 EINVAL\n"
+                           "+0.250 end\n";
+  // Non-blocking would be needed for EINPROGRESS: make the Linux retry blocking instead.
+  std::string linux_text = text;
+  linux_text.replace(linux_text.find("[linux] 0.300 client: connect(3, server:5001) = -1 EINPROGRESS"),
+                     std::string("[linux] 0.300 client: connect(3, server:5001) = -1 EINPROGRESS").size(),
+                     "[linux] 0.300...0.400 client: connect(3, server:5001) = -1 ECONNREFUSED");
+  auto lin = run_text(linux_text);
+  EXPECT_TRUE(lin.passed) << failure_of(lin);
+  RunOptions bsd;
+  bsd.personality = "bsd";
+  auto b = run_text(linux_text, bsd);
+  EXPECT_TRUE(b.passed) << failure_of(b);
+  EXPECT_EQ(b.personality, "bsd");
+  // `+0.250 end` counts from each timeline's previous line: the [bsd] call at 0.320, Linux's
+  // RST at 0.350.
+  EXPECT_EQ(b.end, sim::Time::zero() + sim::Duration::millis(570));
+  EXPECT_EQ(lin.end, sim::Time::zero() + sim::Duration::millis(600));
+  // bsd really runs its own line: expecting Linux's errno there fails.
+  std::string wrong = linux_text;
+  wrong.replace(wrong.find("= -1 EINVAL"), std::string("= -1 EINVAL").size(), "= -1 ECONNREFUSED");
+  auto fail = run_text(wrong, bsd);
+  EXPECT_FALSE(fail.passed);
+  EXPECT_THAT(failure_of(fail), HasSubstr("EINVAL"));
+}
+
 }  // namespace
 }  // namespace synlab::harness

@@ -22,6 +22,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -542,6 +544,9 @@ struct Event {
                Signal, Expect, Note, End>
       body;
   SourceLoc loc;  // the line (its time prefix)
+  // `[bsd]`, `[linux,bsd]`: the personalities the line is for, as written (empty: every one).
+  // Only lines that apply are in an event list; this is kept to print the line back.
+  std::vector<std::string> personalities;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -559,6 +564,30 @@ struct Scenario {
   std::vector<Declaration> declarations;  // in script order, groups expanded
   std::vector<Event> events;              // in execution order, repeats expanded
   SourceLoc loc;                          // 1:1, for errors about the whole file
+  // Per-personality lines (`[bsd] +0 client: ...`). A line applies when the personality of the
+  // host it is about (a call's or expectation's host, a packet's sender; for other lines the
+  // scenario's) is one it names, or a variant of one (`linux` covers `linux-3.11`). `events`
+  // holds the lines for the declared personalities; when the script has any prefix,
+  // `events_for[P]` holds them, times resolved along them, for a run where every host has
+  // personality P (`synlab run --personality P`), for each P in stack::personality_names().
+  bool has_personality_lines = false;
+  std::map<std::string, std::vector<Event>, std::less<>> events_for;
 };
+
+// The events of a run: `events_for[forced]` when the script has per-personality lines and a
+// personality is forced on every host, else `events`.
+inline const std::vector<Event>& events_for_run(const Scenario& s, const std::optional<std::string>& forced) {
+  if (forced && s.has_personality_lines) {
+    if (auto it = s.events_for.find(*forced); it != s.events_for.end()) return it->second;
+  }
+  return s.events;
+}
+
+// Does personality `name` match prefix entry `entry`? `linux` matches "linux" and its variants
+// ("linux-3.11"): equal, or `entry` followed by '-'.
+inline bool personality_matches(std::string_view entry, std::string_view name) {
+  return name == entry || (name.size() > entry.size() && name.substr(0, entry.size()) == entry &&
+                           name[entry.size()] == '-');
+}
 
 }  // namespace synlab::harness

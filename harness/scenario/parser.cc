@@ -311,11 +311,15 @@ NumErr parse_int(std::string_view s, std::int64_t* out) {
 
 class Parser {
  public:
-  Parser(std::string_view text, std::string path, const ParseLimits& limits)
+  // `forced`: the personality every host runs (`synlab run --personality`), which decides
+  // which `[NAME]` lines apply; nullopt: each host's declared one.
+  Parser(std::string_view text, std::string path, const ParseLimits& limits,
+         std::optional<std::string> forced = std::nullopt)
       : text_(text),
         file_(std::make_shared<const std::string>(std::move(path))),
         limits_(limits),
-        lex_(text) {}
+        lex_(text),
+        forced_(std::move(forced)) {}
 
   Scenario parse();
   ParseError to_error(const Failure& f) const;
@@ -392,6 +396,8 @@ class Parser {
   void parse_event_line();
   void parse_repeat(const std::optional<TimeSpec>& time, const std::string& time_text);
   void parse_repeat_body(const Token& kw);
+  void parse_line_prefix();
+  std::string line_personality(const Event& ev) const;
   void finish();
 
   // --- Declarations
@@ -412,6 +418,7 @@ class Parser {
 
   // --- Events
   TimeSpec parse_time(const Token& first, std::string* start_text);
+  void check_time_form(const Event& ev, TimeClass cls, const std::string& time_text) const;
   void resolve_time(Event& ev, TimeClass cls, const std::string& time_text);
   Time add_time(Time base, Duration d, const SourceLoc& where) const;
   void append_event(Event ev);
@@ -492,6 +499,16 @@ class Parser {
   std::optional<SourceLoc> end_loc_;
   int repeat_depth_ = 0;
   std::vector<RepeatBinding> bindings_;
+  // Per-personality lines: the run's forced personality, each host's declared one, whether the
+  // script has any prefix, and the prefix of the line being read.
+  std::optional<std::string> forced_;
+  std::map<std::string, std::string, std::less<>> host_personality_;
+  bool saw_prefix_ = false;
+  struct LinePrefix {
+    std::vector<std::string> names;
+    Token open;
+  };
+  std::optional<LinePrefix> prefix_;
   std::size_t repeat_text_ = 0;
   // Values parsed in the current line's expressions (bounds memory on absurd lines).
   static constexpr std::size_t kMaxExprNodes = 100'000;
@@ -510,6 +527,7 @@ void Parser::fail(int line, int col, std::string message) const {
       message += " " + b.name + "=" + std::to_string(b.value);
     message += ")";
   }
+  if (forced_) message += " (in the lines for personality " + *forced_ + ")";
   throw Failure{line, col, std::move(message)};
 }
 
@@ -593,10 +611,15 @@ Scenario Parser::parse() {
     parse_top_line();
   }
   finish();
+  sc_.has_personality_lines = saw_prefix_;
   return std::move(sc_);
 }
 
 void Parser::parse_top_line() {
+  if (peek().kind == Tok::kLBracket) {
+    parse_line_prefix();
+    return parse_event_line();
+  }
   const Token& t = peek();
   if (t.kind != Tok::kWord) {
     fail(t, "expected a header line, a declaration or a timed event, got " + describe(t));
@@ -761,6 +784,7 @@ void Parser::add_declaration(Declaration d) {
     fail(cur_, "too many declarations (more than " + std::to_string(limits_.max_declarations) +
                    " after expanding groups)");
   }
+  if (const auto* h = std::get_if<HostDecl>(&d); h && h->personality) host_personality_[h->name] = *h->personality;
   sc_.declarations.push_back(std::move(d));
 }
 
@@ -1530,7 +1554,9 @@ Time Parser::add_time(Time base, Duration d, const SourceLoc& where) const {
   return base + d;
 }
 
-void Parser::resolve_time(Event& ev, TimeClass cls, const std::string& time_text) {
+// What a time prefix may be for this kind of event, whatever came before it (checked on lines
+// for another personality too).
+void Parser::check_time_form(const Event& ev, TimeClass cls, const std::string& time_text) const {
   const TimeSpec& t = ev.time;
   if (t.end && cls != TimeClass::kCall) {
     fail(t.loc, "'TIME...END' (a blocking call) is only for socket calls");
@@ -1546,6 +1572,11 @@ void Parser::resolve_time(Event& ev, TimeClass cls, const std::string& time_text
     fail(t.loc, "absolute time " + quote(time_text) +
                     " inside 'repeat': use a relative time like +0 or +10ms");
   }
+}
+
+void Parser::resolve_time(Event& ev, TimeClass cls, const std::string& time_text) {
+  check_time_form(ev, cls, time_text);
+  const TimeSpec& t = ev.time;
   auto not_before = [&](Time at) {
     if (have_event_ && at < base_) {
       fail(t.loc, "time " + time_text + " is before the previous event at " + format_time(base_) +
@@ -1600,16 +1631,25 @@ void Parser::append_event(Event ev) {
 }
 
 void Parser::parse_event_line() {
-  if (end_loc_) {
-    fail(cur_, "no events may follow 'end' (at " + std::to_string(end_loc_->line) + ":" +
-                   std::to_string(end_loc_->col) + ")");
-  }
+  const std::optional<LinePrefix> prefix = std::exchange(prefix_, std::nullopt);
+  auto after_end = [&](const Token& at_tok) {
+    fail(at_tok, "no events may follow 'end' (at " + std::to_string(end_loc_->line) + ":" +
+                     std::to_string(end_loc_->col) + ")");
+  };
+  // A prefixed line after `end` is only an error when it applies (see below).
+  if (end_loc_ && !prefix) after_end(cur_);
   seen_event_ = true;
   expr_nodes_ = 0;
   const Token tt = take();
   std::string time_text;
   TimeSpec ts = parse_time(tt, &time_text);
-  if (at_word("repeat")) return parse_repeat(ts, time_text);
+  if (at_word("repeat")) {
+    if (prefix) {
+      fail(prefix->open,
+           "a personality prefix is for one event line, not a 'repeat' (prefix the lines in its body)");
+    }
+    return parse_repeat(ts, time_text);
+  }
   if (!at(Tok::kWord)) fail(cur_, "expected an event after the time, got " + describe(cur_));
   Event ev;
   ev.time = std::move(ts);
@@ -1645,7 +1685,6 @@ void Parser::parse_event_line() {
            "the scenario's 'end' cannot be inside 'repeat' (the line that closes a repeat is "
            "'end' without a time)");
     }
-    end_loc_ = loc(e);
     ev.body = End{loc(e)};
   } else {
     const Token w = take();
@@ -1664,8 +1703,74 @@ void Parser::parse_event_line() {
     }
   }
   expect_eol();
+  if (prefix) {
+    ev.personalities = prefix->names;
+    const std::string who = line_personality(ev);
+    const bool applies = std::any_of(prefix->names.begin(), prefix->names.end(),
+                                     [&](const std::string& n) { return personality_matches(n, who); });
+    if (!applies) {
+      // Checked as written, then left out: its time does not count as "the previous event".
+      check_time_form(ev, cls, time_text);
+      return;
+    }
+    if (end_loc_) after_end(tt);
+  }
+  if (const auto* e = std::get_if<End>(&ev.body)) end_loc_ = e->loc;
   resolve_time(ev, cls, time_text);
   append_event(std::move(ev));
+}
+
+// `[NAME, ...]` before an event's time: the line is for those personalities only.
+void Parser::parse_line_prefix() {
+  const Token open = take();
+  LinePrefix p;
+  p.open = open;
+  const auto known = stack::personality_names();
+  while (true) {
+    const Token n = take_word("a personality name, like [bsd] or [linux]");
+    if (std::find(known.begin(), known.end(), n.text) == known.end()) {
+      std::string names;
+      for (auto k : known) names += (names.empty() ? "" : ", ") + std::string(k);
+      fail(n, "unknown personality " + quote(n.text) + " in a line prefix" + did_you_mean(n.text, known) +
+                  " (personalities: " + names + ")");
+    }
+    if (std::find(p.names.begin(), p.names.end(), n.text) != p.names.end())
+      fail(n, "personality " + quote(n.text) + " is named twice in the prefix");
+    p.names.push_back(n.text);
+    if (!at(Tok::kComma)) break;
+    take();
+  }
+  take_close(Tok::kRBracket, open);
+  if (!at(Tok::kWord) || !looks_like_time(cur_.text) || header_key(cur_.text) ||
+      contains(kDeclKeywords, cur_.text)) {
+    fail(cur_, "expected a timed event after the personality prefix (like '[bsd] +0 client: "
+               "connect(3, server:80) = -1 EALREADY'), got " +
+                   describe(cur_));
+  }
+  saw_prefix_ = true;
+  prefix_ = std::move(p);
+}
+
+// The personality a line is about: its host's (a call's, an expectation's, a packet's sender),
+// or the scenario's for lines about no host; the forced one overrides both.
+std::string Parser::line_personality(const Event& ev) const {
+  if (forced_) return *forced_;
+  std::string host;
+  if (const auto* c = std::get_if<Syscall>(&ev.body)) {
+    host = c->host;
+  } else if (const auto* e = std::get_if<ExpectPacket>(&ev.body)) {
+    host = e->packet.src.host;
+  } else if (const auto* i = std::get_if<Inject>(&ev.body)) {
+    host = i->packet.src.host;
+  } else if (const auto* x = std::get_if<Expect>(&ev.body)) {
+    host = x->host;
+  } else if (const auto* g = std::get_if<Signal>(&ev.body)) {
+    host = g->host;
+  } else if (const auto* d = std::get_if<DropNext>(&ev.body)) {
+    host = d->pattern.src.host;
+  }
+  if (auto it = host_personality_.find(host); !host.empty() && it != host_personality_.end()) return it->second;
+  return sc_.personality.value_or("linux");
 }
 
 void Parser::parse_repeat(const std::optional<TimeSpec>& time, const std::string& time_text) {
@@ -1761,6 +1866,11 @@ void Parser::parse_repeat_body(const Token& kw) {
     if (at(Tok::kEof)) {
       bindings_.clear();  // the iteration does not matter here
       fail(kw, "'repeat' has no matching 'end'");
+    }
+    if (peek().kind == Tok::kLBracket) {
+      parse_line_prefix();
+      parse_event_line();
+      continue;
     }
     const Token& t = peek();
     if (t.kind != Tok::kWord)
@@ -2918,12 +3028,26 @@ std::string ParseError::to_string() const {
 
 Result<Scenario, ParseError> parse_scenario(std::string_view text, std::string path,
                                             const ParseLimits& limits) {
-  Parser p(text, std::move(path), limits);
+  Parser p(text, path, limits);
+  Scenario sc;
   try {
-    return p.parse();
+    sc = p.parse();
   } catch (const Failure& f) {
     return fail(p.to_error(f));
   }
+  if (!sc.has_personality_lines) return sc;
+  // Per-personality lines: resolve the times again along the lines each personality runs, so
+  // `synlab run --personality P` finds its timeline checked and ready (and an error in one is
+  // an error now, not at run time).
+  for (std::string_view name : stack::personality_names()) {
+    Parser v(text, path, limits, std::string(name));
+    try {
+      sc.events_for[std::string(name)] = v.parse().events;
+    } catch (const Failure& f) {
+      return fail(v.to_error(f));
+    }
+  }
+  return sc;
 }
 
 Result<Scenario, ParseError> parse_scenario_file(const std::string& path,

@@ -214,8 +214,8 @@ const Case kCases[] = {
      "the source address and the destination are of different IP versions"},
     {"RouteNeedsViaOrDev", net("route client 10.1.0.0/16\n"), 5, 14,
      "a route needs 'via GATEWAY' or 'dev IFNAME'"},
-    {"UnknownPersonality", "title: t\npersonality: bsd\n", 2, 14,
-     "unknown personality 'bsd' (personalities: linux, linux-3.11)"},
+    {"UnknownPersonality", "title: t\npersonality: solaris\n", 2, 14,
+     "unknown personality 'solaris' (personalities: linux, linux-3.11, bsd)"},
 };
 
 INSTANTIATE_TEST_SUITE_P(All, ParserErrors, ::testing::ValuesIn(kCases),

@@ -782,5 +782,70 @@ TEST(Parser, ByteOrderMarkAndCrlf) {
   EXPECT_EQ(std::get<HostDecl>(s.declarations[0]).loc.line, 2);
 }
 
+// Per-personality lines: `[NAME]` keeps a line for that personality (and its NAME-* variants),
+// and relative times resolve along the lines each personality runs.
+TEST(Parser, PersonalityPrefixSelectsLinesAndResolvesTimesPerPersonality) {
+  const Scenario s = parse_ok(std::string(kNet) +
+                              "0 client: socket(AF_INET, SOCK_STREAM, 0) = 3\n"
+                              "[linux] +1 note linux only\n"
+                              "[bsd] +2 note bsd only\n"
+                              "+0 note both\n"
+                              "[linux,bsd] +0.5 note listed\n");
+  EXPECT_TRUE(s.has_personality_lines);
+  // Default (linux): 0, 1 (linux only), 1 (both), 1.5.
+  ASSERT_EQ(s.events.size(), 4u);
+  EXPECT_EQ(std::get<Note>(s.events[1].body).text, "linux only");
+  EXPECT_EQ(s.events[1].personalities, std::vector<std::string>{"linux"});
+  EXPECT_EQ(s.events[2].at, sim::Time::zero() + sim::Duration::seconds(1));
+  EXPECT_EQ(s.events[3].at, sim::Time::zero() + sim::Duration::millis(1500));
+  // bsd: the +0 counts from the bsd line at 2 s, not from the linux line.
+  ASSERT_TRUE(s.events_for.count("bsd"));
+  const auto& b = s.events_for.at("bsd");
+  ASSERT_EQ(b.size(), 4u);
+  EXPECT_EQ(std::get<Note>(b[1].body).text, "bsd only");
+  EXPECT_EQ(b[2].at, sim::Time::zero() + sim::Duration::seconds(2));
+  EXPECT_EQ(b[3].at, sim::Time::zero() + sim::Duration::millis(2500));
+  // linux-3.11 is a variant of linux: it takes the [linux] lines.
+  const auto& old = s.events_for.at("linux-3.11");
+  ASSERT_EQ(old.size(), 4u);
+  EXPECT_EQ(std::get<Note>(old[1].body).text, "linux only");
+  EXPECT_EQ(&events_for_run(s, std::string("bsd")), &b);
+  EXPECT_EQ(&events_for_run(s, std::nullopt), &s.events);
+}
+
+TEST(Parser, PersonalityPrefixFollowsTheHostsPersonality) {
+  const Scenario s = parse_ok(
+      "title: t\nhost client 10.0.0.1/24 personality bsd\nhost server 10.0.0.2/24\n"
+      "link client server\n"
+      "0 client: socket(AF_INET, SOCK_STREAM, 0) = 3\n"
+      "[bsd] +0 client: socket(AF_INET, SOCK_STREAM, 0) = 4\n"
+      "[bsd] +0 server: socket(AF_INET, SOCK_STREAM, 0) = 3\n"
+      "[linux] +0 server: socket(AF_INET, SOCK_STREAM, 0) = 3\n");
+  ASSERT_EQ(s.events.size(), 3u);
+  EXPECT_EQ(std::get<Syscall>(s.events[1].body).host, "client");
+  EXPECT_EQ(s.events[2].loc.line, 8);
+}
+
+TEST(Parser, PersonalityPrefixErrors) {
+  auto bad = parse_scenario(std::string(kNet) + "0 client: socket(AF_INET, SOCK_STREAM, 0) = 3\n"
+                                                "[bds] +0 note x\n",
+                            "t.scn");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().line, 6);
+  EXPECT_EQ(bad.error().col, 2);
+  EXPECT_NE(bad.error().message.find("unknown personality 'bds' in a line prefix; did you mean 'bsd'?"),
+            std::string::npos)
+      << bad.error().message;
+  // Times must not go backwards along each personality's own lines.
+  auto back = parse_scenario(std::string(kNet) + "0 client: socket(AF_INET, SOCK_STREAM, 0) = 3\n"
+                                                 "[bsd] 5 note late\n"
+                                                 "2 note early\n",
+                             "t.scn");
+  ASSERT_FALSE(back);
+  EXPECT_EQ(back.error().line, 7);
+  EXPECT_NE(back.error().message.find("personality bsd"), std::string::npos) << back.error().message;
+  EXPECT_FALSE(parse_scenario(std::string(kNet) + "[bsd] 0 repeat I = 1..2\n  +0 note x\nend\n", "t.scn"));
+}
+
 }  // namespace
 }  // namespace synlab::harness

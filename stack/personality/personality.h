@@ -25,6 +25,17 @@ enum class OverflowAction : std::uint8_t {
   kReset, // Windows and some userspace stacks: answer with RST
 };
 
+// How a listener's backlog limits its queues.
+enum class BacklogLimit : std::uint8_t {
+  // Linux: two limits, each backlog + backlog_slack: request socks (inet_csk_reqsk_queue_is_full)
+  // and children waiting for accept() (sk_acceptq_is_full).
+  kSeparateQueues,
+  // 4.4BSD sonewconn: one limit over both queues, with a fudge factor: a SYN is refused when
+  // so_qlen + so_q0len > 3 * so_qlimit / 2 (integer division), so listen(fd, 1) admits 2,
+  // listen(fd, 2) 4, listen(fd, 5) 8 (TCP/IP Illustrated vol. 1 fig. 18.23, vol. 2 §15.9).
+  kBsdFudge,
+};
+
 // What connect() returns when the 4-tuple is taken or the ephemeral range is exhausted.
 // Linux: EADDRNOTAVAIL (inet_hash_connect); the BSD/HP-UX page: EADDRINUSE.
 enum class CollisionErrno : std::uint8_t { kAddrNotAvail, kAddrInUse };
@@ -59,6 +70,14 @@ struct Personality {
   sim::Duration delayed_ack_max = sim::Duration::millis(200);  // TCP_DELACK_MAX
   // Pre-6.9 kernels (and the 2013-era packetdrill scripts) double the SYN RTO from the start:
   // tcp_syn_linear_timeouts = 0.
+  // A fixed table of SYN and SYN-ACK timeouts: entry 0 is the wait after the first SYN, entry k
+  // the wait after the k-th retransmission; the last entry repeats. Empty (Linux): rto_initial,
+  // linear for tcp_syn_linear_timeouts, then doubling up to rto_max (tcp_retransmit_timer).
+  std::vector<sim::Duration> syn_rto_schedule;
+  // The connection-establishment timer: a connection not ESTABLISHED this long after its SYN
+  // was sent (or received, on a listener) is dropped and connect() fails with ETIMEDOUT.
+  // Zero (Linux): no such timer, SYN retries alone end the attempt. 4.4BSD: TCPTV_KEEP_INIT.
+  sim::Duration connection_establishment_timeout = sim::Duration::zero();
 
   // --- Options and windows (tcp_select_initial_window, tcp_syn_options) ---
   bool tcp_timestamps = true;         // net.ipv4.tcp_timestamps
@@ -90,6 +109,7 @@ struct Personality {
   // '>'), so listen(fd, n) admits n+1; the SYN queue likewise (inet_csk_reqsk_queue_is_full
   // uses '>' since Linux 6.x: measured, 2 SYN-ACKs for listen(fd, 1) with cookies off).
   int backlog_slack = 1;
+  BacklogLimit backlog_limit = BacklogLimit::kSeparateQueues;
   OverflowAction on_syn_overflow = OverflowAction::kDrop;
   OverflowAction on_ack_overflow = OverflowAction::kDrop;  // tcp_abort_on_overflow overrides
 
@@ -138,7 +158,10 @@ struct Personality {
 
 // The default personality: the Linux 6.18 kernel in a fresh network namespace.
 Personality linux_6_18();
-// The personality named `name` ("linux", "linux-3.11", ...), if there is one.
+// 4.4BSD-Lite as the classic BSD/HP-UX connect(2) page and TCP/IP Illustrated vol. 2 describe
+// it (docs/personalities.md).
+Personality bsd_4_4();
+// The personality named `name` ("linux", "linux-3.11", "bsd"), if there is one.
 std::optional<Personality> make_personality(std::string_view name);
 std::vector<std::string_view> personality_names();
 

@@ -134,11 +134,27 @@ void stream_connect(Host& h, Sock& s, const UserAddr* addr, bool nonblocking, bo
   const Personality& p = h.personality();
   if (addr) {
     if (addr->len < 2) return done(fail(Errno::kEINVAL));
+    if (addr->family() == kAfUnspec && !p.af_unspec_disconnects) {
+      // 4.4BSD soconnect: a TCP socket that is connected or connecting cannot dissolve the
+      // association (PR_CONNREQUIRED): EISCONN; otherwise in_pcbconnect refuses the family.
+      if (s.ss != SockState::kUnconnected || s.tcp.state != TcpState::kClosed) return done(fail(Errno::kEISCONN));
+      return done(fail(Errno::kEAFNOSUPPORT));
+    }
     if (addr->family() == kAfUnspec) {
-      if (p.af_unspec_disconnects) tcp_disconnect(h, s);
+      tcp_disconnect(h, s);
       s.ss = SockState::kUnconnected;
       return done({});
     }
+  }
+  // 4.4BSD: a failed attempt (refused, timed out, unreachable) ended in tcp_close ->
+  // in_pcbdetach, and tcp_usrreq answers PRU_CONNECT on a socket without a PCB with EINVAL
+  // ("if (inp == 0 && req != PRU_ATTACH)"); the error itself stays in so_error for SO_ERROR.
+  if (!p.failed_connect_can_retry &&
+      (s.connect_failed || (s.ss == SockState::kConnecting && s.tcp.state == TcpState::kClosed &&
+                            !s.tcp.fastopen->defer_connect))) {
+    s.connect_failed = true;
+    s.ss = SockState::kUnconnected;
+    return done(fail(Errno::kEINVAL));
   }
   Errno err = Errno::kOk;
   switch (s.ss) {
@@ -174,8 +190,9 @@ void stream_connect(Host& h, Sock& s, const UserAddr* addr, bool nonblocking, bo
   }
 
   // The outcome once the handshake is over: 0, or the socket's error (and a fresh start).
-  auto finish = [&h, &s]() -> SysResult<void> {
+  auto finish = [&h, &s, &p]() -> SysResult<void> {
     if (s.tcp.state == TcpState::kClosed) {
+      if (!p.failed_connect_can_retry) s.connect_failed = true;
       Errno e = s.err != Errno::kOk ? s.err : Errno::kECONNABORTED;
       s.err = Errno::kOk;
       s.ss = SockState::kUnconnected;

@@ -107,6 +107,9 @@ struct Sock {
   std::uint32_t flow_label = 0;  // IPv6 automatic flow label (from the socket's tx hash)
 
   Errno err = Errno::kOk;       // sk_err: reported once by SO_ERROR / the next call
+  // 4.4BSD (Personality::failed_connect_can_retry false): a connection attempt failed and the
+  // PCB is gone, so every later connect() is EINVAL.
+  bool connect_failed = false;
   Errno err_soft = Errno::kOk;  // sk_err_soft: reported if the connection times out
   std::uint8_t shutdown = 0;    // kRcvShutdown | kSendShutdown
   SockOpts opt;

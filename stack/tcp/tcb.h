@@ -135,6 +135,7 @@ struct TcpCb {
   sim::TimerId delack_timer;
   sim::TimerId tw_timer;        // TIME_WAIT, orphaned FIN_WAIT_2
   sim::TimerId keepalive_timer;
+  sim::TimerId establish_timer;  // connection-establishment timer (4.4BSD TCPT_KEEP before ESTABLISHED)
 
   // Delayed ACK (icsk_ack).
   bool ack_pending = false;
@@ -242,6 +243,7 @@ struct RequestSock {
   bool acked = false;    // a valid final ACK came but the accept queue was full
   sim::TimerId timer;
   sim::Time synack_sent;
+  sim::Time created;  // when the SYN came (the connection-establishment timer counts from it)
   // Fast Open: data carried by the SYN that created a child at once (RFC 7413 §4.2.2).
   bool fastopen = false;
   sim::Time last_oow;  // rate limit for SYN-ACKs resent on retransmitted SYNs

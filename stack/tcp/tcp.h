@@ -20,6 +20,7 @@
 
 #include "stack/ip/icmp.h"
 #include "stack/ip/ip.h"
+#include "stack/personality/personality.h"
 #include "stack/socket/errno.h"
 #include "stack/socket/sock.h"
 #include "stack/tcp/demux.h"
@@ -124,6 +125,12 @@ void tcp_send_synack_req(Host& h, RequestSock& r, bool retransmit, std::optional
 // --- Timers (tcp_timer.cc) ------------------------------------------------------------------
 void tcp_reset_rtx_timer(Host& h, Sock& s, sim::Duration when);
 void tcp_clear_xmit_timers(Host& h, Sock& s);
+// The timeout after the SYN (or SYN-ACK) that has been retransmitted `retransmits` times, from
+// Personality::syn_rto_schedule; nullopt when the personality has no table (Linux's doubling).
+std::optional<sim::Duration> tcp_syn_schedule_rto(const Personality& p, int retransmits);
+// Arms the connection-establishment timer (Personality::connection_establishment_timeout; none
+// when it is zero): a connection still not ESTABLISHED when it fires fails with ETIMEDOUT.
+void tcp_arm_establish_timer(Host& h, Sock& s);
 void tcp_schedule_delack(Host& h, Sock& s);
 // tcp_time_wait: enter TIME_WAIT (or orphaned FIN_WAIT_2) for `timeo`.
 void tcp_time_wait(Host& h, Sock& s, TcpState state, sim::Duration timeo);

@@ -41,12 +41,24 @@ std::string queue_text(const Listener& l, int slack) {
 }
 
 bool acceptq_full(const Host& h, const Listener& l) {
+  // 4.4BSD: the final ACK always finds room; sonewconn counted the connection when its SYN came
+  // (soisconnected only moves it from so_q0 to so_q).
+  if (h.personality().backlog_limit == BacklogLimit::kBsdFudge) return false;
   // sk_acceptq_is_full: ack_backlog > max_ack_backlog (Linux admits backlog + 1).
   return static_cast<int>(l.accept_qlen()) > l.backlog + h.personality().backlog_slack - 1;
 }
 
 bool reqsk_queue_full(const Host& h, const Listener& l) {
+  if (h.personality().backlog_limit == BacklogLimit::kBsdFudge) return false;
   return l.reqsk_qlen > l.backlog + h.personality().backlog_slack - 1;
+}
+
+// 4.4BSD sonewconn: "if (head->so_qlen + head->so_q0len > 3 * head->so_qlimit / 2) return
+// ((struct socket *)0);": completed and embryonic connections share one limit.
+int bsd_queue_limit(const Listener& l) { return 3 * l.backlog / 2; }
+bool bsd_queues_full(const Host& h, const Listener& l) {
+  if (h.personality().backlog_limit != BacklogLimit::kBsdFudge) return false;
+  return static_cast<int>(l.accept_qlen()) + l.reqsk_qlen > bsd_queue_limit(l);
 }
 
 std::uint32_t cookie_hash(const Host& h, const wire::IpAddr& saddr, const wire::IpAddr& daddr,
@@ -220,8 +232,16 @@ void reqsk_unlink(Host& h, ReqId id) {
 }
 
 void arm_reqsk(Host& h, RequestSock& r, ReqId id) {
-  const sim::Duration timeout =
-      std::min(h.personality().rto_initial * (std::int64_t{1} << std::min(r.num_timeout, 30)), h.personality().rto_max);
+  const Personality& p = h.personality();
+  // 4.4BSD: the embryonic socket's SYN-ACK follows the same tcp_backoff[] table as a SYN.
+  sim::Duration timeout = tcp_syn_schedule_rto(p, r.num_timeout)
+                              .value_or(std::min(p.rto_initial * (std::int64_t{1} << std::min(r.num_timeout, 30)), p.rto_max));
+  // 4.4BSD tcp_input arms TCPT_KEEP = TCPTV_KEEP_INIT on the new socket: the timer wakes up
+  // then at the latest, to drop the half-open connection.
+  if (p.connection_establishment_timeout > sim::Duration::zero()) {
+    const sim::Time deadline = r.created + p.connection_establishment_timeout;
+    if (h.now() + timeout > deadline) timeout = std::max(deadline - h.now(), sim::Duration::zero());
+  }
   auto& q = h.sim().queue();
   q.cancel(r.timer);
   r.timer = q.schedule_in(timeout, [&h, id] { tcp_reqsk_timer(h, id); });
@@ -251,6 +271,16 @@ void conn_request(Host& h, Sock& l, const IpMeta& m, const wire::TcpRepr& t) {
       return;
     }
   }
+  if (bsd_queues_full(h, lq)) {
+    // 4.4BSD tcp_input: "so = sonewconn(so, 0); if (so == 0) goto drop;": no answer at all.
+    h.counters().inc(Mib::kListenOverflows);
+    h.counters().inc(Mib::kListenDrops);
+    h.frame_drop(m.frame, DropReason::kTcpListenOverflow,
+                 "SYN dropped by " + h.name() + ": " + std::to_string(lq.accept_qlen()) + " queued + " +
+                     std::to_string(lq.reqsk_qlen) + " half-open > 3 * backlog " + std::to_string(lq.backlog) +
+                     " / 2 (4.4BSD sonewconn)");
+    return;
+  }
   if (acceptq_full(h, lq)) {
     h.counters().inc(Mib::kListenOverflows);
     h.counters().inc(Mib::kListenDrops);
@@ -267,7 +297,7 @@ void conn_request(Host& h, Sock& l, const IpMeta& m, const wire::TcpRepr& t) {
     o.wscale_ok = false;
     o.sack_ok = false;
   }
-  if (!want_cookie && !tw_isn && !p.tcp_syncookies &&
+  if (!want_cookie && !tw_isn && !p.tcp_syncookies && p.backlog_limit == BacklogLimit::kSeparateQueues &&
       (p.tcp_max_syn_backlog - lq.reqsk_qlen < (p.tcp_max_syn_backlog >> 2))) {
     // "Without syncookies last quarter of backlog is filled with destinations proven to be
     // alive": this simulator keeps no TCP metrics, so no peer is proven.
@@ -342,6 +372,7 @@ void conn_request(Host& h, Sock& l, const IpMeta& m, const wire::TcpRepr& t) {
   ++lq.reqsk_qlen;
   ++lq.young;
   rp->synack_sent = h.now();
+  rp->created = h.now();
   // The first SYN-ACK carries a cookie when the client asked for one or offered a wrong one.
   tcp_send_synack_req(h, *rp, false, {}, &foc);
   arm_reqsk(h, *rp, id);
@@ -552,11 +583,22 @@ void tcp_reqsk_timer(Host& h, ReqId id) {
     return;
   }
   Listener& lq = *l->listener;
+  const Personality& p = h.personality();
+  if (p.connection_establishment_timeout > sim::Duration::zero() &&
+      h.now() >= r.created + p.connection_establishment_timeout) {
+    // 4.4BSD tcp_timers TCPT_KEEP: the embryonic connection is dropped (tcp_drop, ETIMEDOUT).
+    h.trace_note(sim::TraceKind::kTimer, l,
+                 "connection-establishment timer: dropping half-open " + r.remote.to_string() + ":" +
+                     std::to_string(r.remote_port),
+                 "not established " + sim::format_human(p.connection_establishment_timeout) + " after its SYN");
+    reqsk_unlink(h, id);
+    return;
+  }
   // reqsk_timer_handler: when the SYN queue is more than half full, old requests get fewer
   // retries ("we reserve half of room for young embrions").
-  int max_retries = l->tcp.syn_retries ? l->tcp.syn_retries : h.personality().tcp_synack_retries;
+  int max_retries = l->tcp.syn_retries ? l->tcp.syn_retries : p.tcp_synack_retries;
   const int qlen = lq.reqsk_qlen;
-  if ((qlen << 1) > std::max(8, lq.backlog)) {
+  if (p.backlog_limit == BacklogLimit::kSeparateQueues && (qlen << 1) > std::max(8, lq.backlog)) {
     int young = lq.young << 1;
     while (max_retries > 2) {
       if (qlen < young) break;

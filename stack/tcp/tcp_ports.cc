@@ -265,7 +265,9 @@ SysResult<void> tcp_hash_connect(Host& h, Sock& s) {
   auto [low, high0] = local_range(h, s);
   const int high = high0 + 1;
   const bool per_socket_range = s.opt.local_port_lo != 0;
-  const std::uint32_t step = per_socket_range ? 1 : 2;
+  // Linux walks one parity at a time (even first); without the parity preference every port
+  // of the range is a candidate in turn.
+  const std::uint32_t step = per_socket_range || !h.personality().ephemeral_port_parity ? 1 : 2;
   std::uint32_t remaining = static_cast<std::uint32_t>(high - low);
   if (remaining > 1) remaining &= ~1u;
   if (remaining == 0) return fail(busy);

@@ -229,10 +229,11 @@ void tcp_connect_send(Host& h, Sock& s) {
   tp.total_rto = 0;
   tp.backoff = 0;
   tp.syn_sent_count = 0;
-  tp.rto = p.rto_initial;
+  tp.rto = tcp_syn_schedule_rto(p, 0).value_or(p.rto_initial);
   tp.srtt = sim::Duration::zero();
   tp.retrans_stamp = h.now();
   tp.retrans_stamp_set = true;
+  tcp_arm_establish_timer(h, s);
   tp.fin_queued = tp.fin_sent = tp.fin_received = false;
   tp.ts_ok = tp.sack_ok = tp.wscale_ok = false;
   h.counters().inc(Mib::kTcpActiveOpens);

@@ -33,6 +33,12 @@ bool retransmits_timed_out(Host& h, Sock& s, int boundary, sim::Duration user_ti
   if (timeout == sim::Duration::zero()) {
     const bool syn = tp.state == TcpState::kSynSent || tp.state == TcpState::kSynReceived;
     timeout = model_timeout(h.personality(), boundary, syn ? h.personality().rto_initial : h.personality().rto_min);
+    if (syn && !h.personality().syn_rto_schedule.empty()) {
+      // With a fixed table (4.4BSD) the budget is the table itself: the waits after the SYN
+      // and each of its `boundary` retransmissions.
+      timeout = sim::Duration::zero();
+      for (int k = 0; k <= boundary; ++k) timeout = timeout + *tcp_syn_schedule_rto(h.personality(), k);
+    }
   }
   // Timestamps are in milliseconds (tcp_time_stamp_ts).
   const std::int64_t elapsed_ms = (h.now() - tp.retrans_stamp).ms();
@@ -138,8 +144,12 @@ void retransmit_timer(Host& h, SockId id) {
     (void)r;
   }
 
-  // tcp_retransmit_timer: back off, except for the first tcp_syn_linear_timeouts SYNs.
-  if (tp.state != TcpState::kSynSent || tp.total_rto > p.tcp_syn_linear_timeouts) {
+  // 4.4BSD tcp_timers TCPT_REXMT: TCP_REXMTVAL x tcp_backoff[t_rxtshift], a fixed table.
+  if (const auto table = tcp_syn_schedule_rto(p, tp.retransmits); table && tp.state == TcpState::kSynSent) {
+    ++tp.backoff;
+    tp.rto = *table;
+  } else if (tp.state != TcpState::kSynSent || tp.total_rto > p.tcp_syn_linear_timeouts) {
+    // tcp_retransmit_timer: back off, except for the first tcp_syn_linear_timeouts SYNs.
     ++tp.backoff;
     tp.rto = std::min(tp.rto * 2, p.rto_max);
   }
@@ -162,6 +172,20 @@ void delack_timer(Host& h, SockId id) {
   }
   h.counters().inc(Mib::kDelayedACKs);
   tcp_send_ack(h, s, "delayed ACK (timer)");
+}
+
+// 4.4BSD tcp_timers TCPT_KEEP before ESTABLISHED: "if (tp->t_state < TCPS_ESTABLISHED) goto
+// dropit;" tcp_drop(tp, ETIMEDOUT). No RST: tcp_drop sends one only once a SYN was received.
+void establish_timer(Host& h, SockId id) {
+  Sock* sp = h.sock(id);
+  if (!sp) return;
+  Sock& s = *sp;
+  if (s.tcp.state != TcpState::kSynSent && s.tcp.state != TcpState::kSynReceived) return;
+  h.trace_note(sim::TraceKind::kTimer, &s, "connection-establishment timer fired",
+               "not established " + sim::format_human(h.personality().connection_establishment_timeout) +
+                   " after the SYN; error ETIMEDOUT");
+  if (s.tcp.state == TcpState::kSynReceived) tcp_send_active_reset(h, s, "connection-establishment timer");
+  tcp_done_with_error(h, s, Errno::kETIMEDOUT, "connection-establishment timer: connection timed out");
 }
 
 void tw_timer(Host& h, SockId id) {
@@ -189,8 +213,24 @@ void tcp_reset_rtx_timer(Host& h, Sock& s, sim::Duration when) {
   }
 }
 
+std::optional<sim::Duration> tcp_syn_schedule_rto(const Personality& p, int retransmits) {
+  if (p.syn_rto_schedule.empty()) return std::nullopt;
+  const auto last = p.syn_rto_schedule.size() - 1;
+  return p.syn_rto_schedule[std::min<std::size_t>(static_cast<std::size_t>(std::max(retransmits, 0)), last)];
+}
+
+void tcp_arm_establish_timer(Host& h, Sock& s) {
+  const sim::Duration timeout = h.personality().connection_establishment_timeout;
+  auto& q = h.sim().queue();
+  q.cancel(s.tcp.establish_timer);
+  if (timeout <= sim::Duration::zero()) return;
+  const SockId id = s.id;
+  s.tcp.establish_timer = q.schedule_in(timeout, [&h, id] { establish_timer(h, id); });
+}
+
 void tcp_clear_xmit_timers(Host& h, Sock& s) {
   auto& q = h.sim().queue();
+  q.cancel(s.tcp.establish_timer);
   q.cancel(s.tcp.rtx_timer);
   q.cancel(s.tcp.delack_timer);
   q.cancel(s.tcp.keepalive_timer);
