@@ -5,7 +5,8 @@
 # Each target starts from its seeds (tools/fuzz_seeds.py: the bundled scenarios, the golden
 # captures and their frames, tests/bad-input/), its kept corpus (BUILD_DIR/fuzz-corpus/TARGET,
 # where new inputs go) and its regressions (tests/fuzz-regressions/TARGET), and runs for
-# SECONDS (default 60). A crash, leak, timeout (20 s per input) or sanitizer report is written
+# SECONDS (default 60). A crash, leak, timeout (20 s per input, or $FUZZ_TIMEOUT: the limit is
+# wall-clock, so raise it on a loaded machine) or sanitizer report is written
 # to BUILD_DIR/crashes/TARGET-* and fails the run. Prints per target the executions, the
 # coverage (libFuzzer's cov: edges and ft: features) and the corpus size; logs stay in
 # BUILD_DIR/fuzz-TARGET.log. Exit status: 0 no crash, 1 a crash, 2 bad arguments.
@@ -35,7 +36,7 @@ for t in "${targets[@]}"; do
   status=0
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    "$build/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
+    "$build/fuzz/fuzz_$t" -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-20}" -rss_limit_mb=4096 -print_final_stats=1 \
     -artifact_prefix="$build/crashes/$t-" "$corpus" "$build/fuzz-seeds/$t" "tests/fuzz-regressions/$t" \
     >"$log" 2>&1 || status=$?
   execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log" | tail -1)
