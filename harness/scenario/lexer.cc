@@ -207,6 +207,10 @@ Token Lexer::next() {
       if (is_word_char(c)) return lex_word(start);
       break;
   }
+  // U+FEFF as UTF-8; the parser drops one at the very start of the file.
+  if (text_.substr(pos_, 3) == "\xef\xbb\xbf") {
+    return error(start, "a byte-order mark (U+FEFF) is only allowed at the start of the file");
+  }
   return error(start, "unexpected character " + describe_char(text_, pos_));
 }
 
@@ -341,6 +345,11 @@ Token Lexer::lex_word(const State& start) {
       const std::size_t m = brace_piece(&out, &err);
       if (!err.empty()) return error(here, err);
       if (m == 0) {
+        std::size_t j = pos_ + 1;
+        while (j < text_.size() && text_[j] != '\n' && text_[j] != '}') ++j;
+        if (j >= text_.size() || text_[j] != '}') {
+          return error(here, "'{' has no '}' (a group range is {1..5}, a repeat variable {I})");
+        }
         return error(here,
                      "'{' inside a word must start a repeat variable like {I} or a "
                      "group range like {1..5}");

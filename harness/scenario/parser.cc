@@ -359,6 +359,13 @@ class Parser {
   bool at(Tok k) const { return peek().kind == k; }
   bool at_word(std::string_view w) const { return at(Tok::kWord) && cur_.text == w; }
   bool at_eol() const { return at(Tok::kNewline) || at(Tok::kEof); }
+  // Whether `closer` comes after the opening bracket `t` on the same physical line.
+  bool closed_on_line(const Token& t, char closer) const {
+    for (std::size_t i = t.end; i < text_.size() && text_[i] != '\n'; ++i) {
+      if (text_[i] == closer) return true;
+    }
+    return false;
+  }
   Token take_word(std::string_view what) {
     if (!at(Tok::kWord)) fail(cur_, "expected " + std::string(what) + ", got " + describe(cur_));
     return take();
@@ -456,7 +463,9 @@ class Parser {
   std::int64_t int_value(const Token& t, std::string_view what);
   std::uint64_t uint_value(const Token& t, std::uint64_t max, std::string_view what);
   std::uint64_t uint_in_range(const Token& t, std::uint64_t min, std::uint64_t max, std::string_view what);
-  Duration duration_value(const Token& t, std::string_view what, bool bare_seconds);
+  // `shown`: the word as written, when it differs from t.text (a time's '+' is stripped).
+  Duration duration_value(const Token& t, std::string_view what, bool bare_seconds,
+                          std::string_view shown = {});
   double percent_value(const Token& t, std::string_view what);
   std::uint64_t rate_value(const Token& t);
   IpPrefix prefix_value(const Token& t, bool need_len);
@@ -913,8 +922,10 @@ std::uint64_t Parser::uint_in_range(const Token& t, std::uint64_t min, std::uint
               std::to_string(max) + ")");
 }
 
-Duration Parser::duration_value(const Token& t, std::string_view what, bool bare_seconds) {
+Duration Parser::duration_value(const Token& t, std::string_view what, bool bare_seconds,
+                                std::string_view shown) {
   const std::string& s = t.text;
+  const std::string_view as_written = shown.empty() ? std::string_view(s) : shown;
   std::size_t k = 0;
   while (k < s.size() && (is_digit(s[k]) || s[k] == '.')) ++k;
   const std::string_view num = std::string_view(s).substr(0, k),
@@ -936,7 +947,7 @@ Duration Parser::duration_value(const Token& t, std::string_view what, bool bare
   } else {
     if (!s.empty() && s[0] == '-') fail(t, std::string(what) + " cannot be negative");
     fail(t,
-         "bad " + std::string(what) + " " + quote(s) + " (a number with a unit: ns, us, ms or s)");
+         "bad " + std::string(what) + " " + quote(as_written) + " (a number with a unit: ns, us, ms or s)");
   }
   std::uint64_t ns = 0;
   switch (parse_fixed(num, digits, &ns)) {
@@ -944,15 +955,15 @@ Duration Parser::duration_value(const Token& t, std::string_view what, bool bare
       if (ns > static_cast<std::uint64_t>(kMaxI64)) break;
       return Duration::nanos(static_cast<std::int64_t>(ns));
     case NumErr::kPrecision:
-      fail(t, std::string(what) + " " + quote(s) + " is more precise than a nanosecond");
+      fail(t, std::string(what) + " " + quote(as_written) + " is more precise than a nanosecond");
     case NumErr::kBad:
-      fail(t, "bad " + std::string(what) + " " + quote(s) +
+      fail(t, "bad " + std::string(what) + " " + quote(as_written) +
                   (bare_seconds ? " (seconds like 0.100, or a number with a unit: 100ms)"
                                 : " (a number with a unit: 50ms, 1.5s)"));
     case NumErr::kOverflow:
       break;
   }
-  fail(t, std::string(what) + " " + quote(s) + " is too large");
+  fail(t, std::string(what) + " " + quote(as_written) + " is too large");
 }
 
 double Parser::percent_value(const Token& t, std::string_view what) {
@@ -1153,7 +1164,11 @@ LinkOptions Parser::parse_link_options(bool required) {
 void Parser::parse_link() {
   const Token kw = take();
   std::vector<Token> names;
-  while (at(Tok::kWord) && !contains(kLinkOptions, cur_.text) && names.size() < 3)
+  // 'gap' is an option word too (it goes after 'reorder P'). After A B, stopping at it lets
+  // the options parser say so instead of reading it as host B ('gap' cannot name a host, but
+  // it can name a link: link gap A B).
+  while (at(Tok::kWord) && !contains(kLinkOptions, cur_.text) &&
+         !(names.size() == 2 && cur_.text == "gap") && names.size() < 3)
     names.push_back(take());
   if (names.size() < 2) {
     fail(names.empty() ? cur_ : names.back(), "a link joins two hosts: link [NAME] A B [options]");
@@ -1330,7 +1345,19 @@ void Parser::parse_sysctl() {
       std::replace(base.begin(), base.end(), '/', '.');
       fail(name, "unknown sysctl " + quote(name.text) + did_you_mean(base, names));
     }
-    fail(first, "bad value " + quote(value) + " for " + r.error());
+    std::string why = r.error();
+    // An integer too large for the table's parser reads as "expects an integer"; ask again with
+    // the largest integer so the message gives the knob's range instead.
+    const bool neg = starts_with(value, "-");
+    const std::string_view digits = std::string_view(value).substr(neg ? 1 : 0);
+    if (digits.size() > 18 &&
+        digits.find_first_not_of("0123456789") == std::string_view::npos) {
+      stack::Personality probe = stack::linux_6_18();
+      const auto pr = stack::set_sysctl(probe, name.text,
+                                        neg ? "-9223372036854775808" : "9223372036854775807");
+      if (!pr && pr.error().find("out of range") != std::string::npos) why = pr.error();
+    }
+    fail(first, "bad value " + quote(value) + " for " + why);
   }
   SysctlDecl s;
   s.host = host.text;
@@ -1489,13 +1516,24 @@ void Parser::parse_packets() {
 // TIME, TIME...END, A~B, *: the first word and any words glued to it by '~' or '...'.
 TimeSpec Parser::parse_time(const Token& first, std::string* start_text) {
   std::string text = first.text;
+  // Where each glued word starts in `text`, to point at a piece of it.
+  std::vector<std::pair<std::size_t, Token>> pieces{{0, first}};
   while (at(Tok::kWord)) {
     const std::string& n = cur_.text;
     const bool glue = ends_with(text, "~") || ends_with(text, "...") || starts_with(n, "~") ||
                       starts_with(n, "...");
     if (!glue) break;
+    const std::size_t at_pos = text.size();
+    pieces.emplace_back(at_pos, cur_);
     text += take().text;
   }
+  auto token_at = [&](std::size_t pos) {
+    std::size_t i = pieces.size() - 1;
+    while (i > 0 && pieces[i].first > pos) --i;
+    Token t = pieces[i].second;
+    t.col += static_cast<int>(pos - pieces[i].first);
+    return t;
+  };
   TimeSpec ts;
   ts.loc = loc(first);
   std::string_view start = text, end;
@@ -1505,9 +1543,12 @@ TimeSpec Parser::parse_time(const Token& first, std::string* start_text) {
     end = std::string_view(text).substr(dots + 3);
     if (end.empty())
       fail(first, "expected the time the call returns after '...' (like +0...0.200)");
+    if (const std::size_t again = text.find("...", dots + 3); again != std::string::npos)
+      fail(token_at(again), "a time has at most one '...' (START...END, like +0...0.200)");
   }
   *start_text = std::string(start);
-  auto one = [&](std::string_view s, bool* relative) {
+  auto one = [&](std::string_view s, bool* relative, const Token& where) {
+    const std::string_view as_written = s;
     *relative = !s.empty() && s[0] == '+';
     if (*relative) s.remove_prefix(1);
     if ((!s.empty() && s[0] == '-') || (!*relative && starts_with(text, "-"))) {
@@ -1517,17 +1558,17 @@ TimeSpec Parser::parse_time(const Token& first, std::string* start_text) {
       fail(first,
            "bad time " + quote(text) + " (seconds like 0.100 or +0.05, or a duration like 100ms)");
     }
-    Token t = first;
+    Token t = where;
     t.text = std::string(s);
-    return duration_value(t, "time", true);
+    return duration_value(t, "time", true, as_written);
   };
   if (start == "*") {
     ts.kind = TimeSpec::Kind::kAny;
   } else if (const std::size_t tilde = start.find('~'); tilde != std::string_view::npos) {
     bool ra = false, rb = false;
     ts.kind = TimeSpec::Kind::kRange;
-    ts.value = one(start.substr(0, tilde), &ra);
-    ts.range_end = one(start.substr(tilde + 1), &rb);
+    ts.value = one(start.substr(0, tilde), &ra, first);
+    ts.range_end = one(start.substr(tilde + 1), &rb, first);
     if (ra != rb) {
       fail(first, "both ends of a time window must be absolute or both relative: " + quote(start) +
                       " (like 0.1~0.2 or +0~+0.04)");
@@ -1535,7 +1576,7 @@ TimeSpec Parser::parse_time(const Token& first, std::string* start_text) {
     ts.range_relative = ra;
   } else {
     bool rel = false;
-    ts.value = one(start, &rel);
+    ts.value = one(start, &rel, first);
     ts.kind = rel ? TimeSpec::Kind::kRelative : TimeSpec::Kind::kAbsolute;
   }
   if (dots != std::string::npos) {
@@ -1543,7 +1584,7 @@ TimeSpec Parser::parse_time(const Token& first, std::string* start_text) {
       fail(first, "a blocking call starts at an exact time, not " + quote(start));
     }
     bool rel = false;
-    const Duration d = one(end, &rel);
+    const Duration d = one(end, &rel, token_at(dots + 3));
     ts.end = TimeSpec::BlockingEnd{d, rel};
   }
   return ts;
@@ -1797,6 +1838,21 @@ void Parser::parse_repeat(const std::optional<TimeSpec>& time, const std::string
   const Token range = take_word("a range, like 1..5");
   const std::size_t dots = range.text.find("..");
   std::int64_t a = 0, b = 0;
+  if (dots != std::string::npos) {
+    // A well-formed range with a number too large: say so, at that number.
+    const std::string_view ends[] = {std::string_view(range.text).substr(0, dots),
+                                     std::string_view(range.text).substr(dots + 2)};
+    for (std::size_t i = 0; i < 2; ++i) {
+      std::int64_t v = 0;
+      const std::string_view d = ends[i].substr(starts_with(ends[i], "-") ? 1 : 0);
+      if (d.find_first_not_of("0123456789") == std::string_view::npos &&
+          parse_int(ends[i], &v) == NumErr::kOverflow) {
+        Token at_num = range;
+        if (i == 1) at_num.col += static_cast<int>(dots) + 2;
+        fail(at_num, "number " + quote(ends[i]) + " is out of range");
+      }
+    }
+  }
   if (dots == std::string::npos || parse_int(range.text.substr(0, dots), &a) != NumErr::kOk ||
       parse_int(range.text.substr(dots + 2), &b) != NumErr::kOk) {
     fail(range, "bad range " + quote(range.text) + " (like 1..5)");
@@ -2036,8 +2092,9 @@ void Parser::parse_drop(Event& ev) {
   DropNext d;
   d.loc = loc(kw);
   const Token n = take_word("how many packets to drop");
-  d.count = static_cast<std::int64_t>(uint_value(n, 1'000'000'000, "count"));
-  if (d.count == 0) fail(n, "'drop next' needs a count of at least 1");
+  if (std::int64_t v = -1; parse_int(n.text, &v) == NumErr::kOk && v == 0)
+    fail(n, "'drop next' needs a count of at least 1");
+  d.count = static_cast<std::int64_t>(uint_in_range(n, 1, 1'000'000'000, "count"));
   const Token src = take_word("the packets' source (a host, an address or *)");
   d.pattern = parse_endpoints(src, PacketMode::kDrop);
   parse_packet_body(d.pattern, PacketMode::kDrop);
@@ -2103,12 +2160,20 @@ void Parser::parse_expect(Event& ev) {
   require_host(h.text, h);
   x.host = h.text;
   const Token k = take_word("'fd', 'counter' or 'drops'");
+  std::string op_text;  // as written, for the message about the value after it
   auto op = [&] {
     const Token o = cur_;
+    op_text = std::string(text_.substr(o.offset, o.end - o.offset));
     switch (peek().kind) {
       case Tok::kEqEq:
       case Tok::kEq:
         take();
+        // '=<' and '=>' lex as '=' then '<' or '>': name the operator the user meant.
+        if (o.kind == Tok::kEq && cur_.offset == o.end &&
+            (cur_.kind == Tok::kLess || cur_.kind == Tok::kGreater)) {
+          const char c = cur_.kind == Tok::kLess ? '<' : '>';
+          fail(o, std::string("unknown comparison '=") + c + "'; did you mean '" + c + "='?");
+        }
         return CompareOp::kEq;
       case Tok::kNotEq:
         take();
@@ -2129,6 +2194,13 @@ void Parser::parse_expect(Event& ev) {
         break;
     }
     fail(o, "expected a comparison (==, !=, <, <=, >, >=), got " + describe(o));
+  };
+  auto expect_value = [&] {
+    const Token v = take_word("a number after " + quote(op_text));
+    std::int64_t n = 0;
+    if (parse_int(v.text, &n) == NumErr::kBad)
+      fail(v, "expected a number after " + quote(op_text) + ", got " + quote(v.text));
+    return static_cast<std::int64_t>(uint_value(v, static_cast<std::uint64_t>(kMaxI64), "value"));
   };
   if (k.text == "fd") {
     const Token fd = take_word("an fd number");
@@ -2178,8 +2250,7 @@ void Parser::parse_expect(Event& ev) {
     }
     x.name = n.text;
     x.op = op();
-    x.value = static_cast<std::int64_t>(
-        uint_value(take_word("a number"), static_cast<std::uint64_t>(kMaxI64), "value"));
+    x.value = expect_value();
   } else if (k.text == "drops") {
     x.kind = Expect::Kind::kDrops;
     const Token n = take_word("a drop reason, like TCP_LISTEN_OVERFLOW");
@@ -2192,8 +2263,7 @@ void Parser::parse_expect(Event& ev) {
     }
     x.name = n.text;
     x.op = op();
-    x.value = static_cast<std::int64_t>(
-        uint_value(take_word("a number"), static_cast<std::uint64_t>(kMaxI64), "value"));
+    x.value = expect_value();
   } else {
     const std::string_view kinds[] = {"fd", "counter", "drops"};
     fail(k, "expected 'fd', 'counter' or 'drops' after the host, got " + quote(k.text) +
@@ -2214,10 +2284,13 @@ PacketPattern Parser::parse_endpoints(const Token& src, PacketMode mode) {
   }
   if (!at(Tok::kGreater)) {
     fail(cur_, "expected '>' after " + quote(src.text) +
-                   " (a packet is SRC > DST ..., a call is HOST: CALL(...)), got " +
+                   (mode == PacketMode::kDrop ? " (drop next N SRC > DST ...), got "
+                                              : " (a packet is SRC > DST ..., a call is HOST: CALL(...)), got ") +
                    describe(cur_));
   }
   take();
+  if (at(Tok::kLBracket) && !closed_on_line(cur_, ']'))
+    fail(cur_, "'[' has no ']' (an IPv6 address with a port is [ADDR]:PORT)");
   const Token dst = take_word("the destination (a host or an address)");
   p.dst = parse_address(dst, mode != PacketMode::kInject, mode != PacketMode::kInject);
   return p;
@@ -2327,6 +2400,8 @@ SeqRange Parser::parse_seq(const Token& t) {
   b.col += static_cast<int>(colon) + 1;
   SeqRange r;
   r.start = static_cast<std::uint32_t>(uint_value(a, 0xffffffffu, "sequence number"));
+  if (b.text.empty())
+    fail(b, "expected a sequence number after " + quote(t.text) + ", got " + describe(cur_));
   r.end = static_cast<std::uint32_t>(uint_value(b, 0xffffffffu, "sequence number"));
   if (!at(Tok::kLParen)) fail(cur_, "expected '(LEN)' after " + quote(t.text) + " (like 1:11(10))");
   const Token open = take();

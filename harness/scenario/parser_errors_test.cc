@@ -87,7 +87,7 @@ const Case kCases[] = {
     {"BadDuration", net("link wan client server delay 5mins\n"), 5, 30,
      "bad delay '5mins' (a number with a unit: ns, us, ms or s)"},
     {"TooPrecise", net("0 note a\n+1.5ns note b\n"), 6, 1,
-     "time '1.5ns' is more precise than a nanosecond"},
+     "time '+1.5ns' is more precise than a nanosecond"},
     {"BadAddress", "title: t\nhost a 10.0.0.300/24\n", 2, 8, "bad address '10.0.0.300'"},
     {"AddressNeedsPrefix", "title: t\nhost a 10.0.0.1\n", 2, 8,
      "address '10.0.0.1' needs a prefix length, like 10.0.0.1/24"},
@@ -118,7 +118,7 @@ const Case kCases[] = {
      "invalid UTF-8: byte 0xc0 cannot start a character (a scenario is UTF-8 text)"},
     {"HugeNumber", net("0 client: listen(3, 99999999999999999999) = 0\n"), 5, 21,
      "number '99999999999999999999' is out of range"},
-    {"HugeTime", net("0 note a\n+99999999999 note b\n"), 6, 1, "time '99999999999' is too large"},
+    {"HugeTime", net("0 note a\n+99999999999 note b\n"), 6, 1, "time '+99999999999' is too large"},
     {"TimeOverflowsWhenAdded", net("0 note a\n9000000000 note b\n+9000000000 note c\n"), 7, 1,
      "time is too large"},
     {"NestingTooDeep",
@@ -216,7 +216,29 @@ const Case kCases[] = {
      "a route needs 'via GATEWAY' or 'dev IFNAME'"},
     {"UnknownPersonality", "title: t\npersonality: solaris\n", 2, 14,
      "unknown personality 'solaris' (personalities: linux, linux-3.11, bsd)"},
+    {"LinkGapWithoutReorder", "title: t\nhost a 10.0.0.1/24\nhost b 10.0.0.2/24\nlink a b gap 1ms\n",
+     4, 10, "'gap' goes right after 'reorder P' (reorder 1% gap 5ms)"},
+    {"TimeTwoEllipses", net("0...+1s...2 client: close(3) = 0\n"), 5, 8,
+     "a time has at most one '...' (START...END, like +0...0.200)"},
+    {"BlockingEndBadUnitAtTheEnd", net("0...1x client: close(3) = 0\n"), 5, 5,
+     "bad time '1x' (a number with a unit: ns, us, ms or s)"},
+    {"ReversedComparison", net("0 expect client counter TcpActiveOpens => 1\n"), 5, 40,
+     "unknown comparison '=>'; did you mean '>='?"},
+    {"ExpectValueWord", net("0 expect client counter TcpActiveOpens != many\n"), 5, 43,
+     "expected a number after '!=', got 'many'"},
+    {"DropCountZero", net("0 drop next 0 client > server\n"), 5, 13,
+     "'drop next' needs a count of at least 1"},
+    {"SeqRangeCutOff", net("0 client > server S 0:(0)\n"), 5, 23,
+     "expected a sequence number after '0:', got '('"},
+    {"GroupRangeUnclosed", "title: t\nhost c{1..3 10.0.0.1/24\n", 2, 7,
+     "'{' has no '}' (a group range is {1..5}, a repeat variable {I})"},
 };
+
+// 'gap' cannot name a host but can name a link.
+TEST(ParserErrorsValid, LinkNamedGap) {
+  EXPECT_TRUE(parse_scenario("title: t\nhost a 10.0.0.1/24\nhost b 10.0.0.2/24\nlink gap a b\n",
+                             "ok.scn"));
+}
 
 INSTANTIATE_TEST_SUITE_P(All, ParserErrors, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<Case>& i) {
