@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "harness/scenario/parser.h"
+#include "harness/xml_escape.h"
 #include "stack/personality/personality.h"
 
 #ifndef SYNLAB_SOURCE_DIR
@@ -135,27 +136,6 @@ std::string result_text(const json& j, bool color, bool verbose) {
     std::istringstream lines(j["failure"]["report"].get<std::string>());
     std::string line;
     while (std::getline(lines, line)) s += "    " + line + "\n";
-  }
-  return s;
-}
-
-std::string xml_escape(const std::string& in) {
-  std::string s;
-  for (char c : in) {
-    switch (c) {
-      case '&': s += "&amp;"; break;
-      case '<': s += "&lt;"; break;
-      case '>': s += "&gt;"; break;
-      case '"': s += "&quot;"; break;
-      case '\'': s += "&apos;"; break;
-      default:
-        // XML 1.0 forbids most control characters even escaped.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
-          s += '?';
-        } else {
-          s += c;
-        }
-    }
   }
   return s;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "harness/explain/ladder.h"
+#include "harness/xml_escape.h"
 
 namespace synlab::harness::explain {
 
@@ -32,7 +33,5 @@ void render_html(const std::vector<Ladder>& ladders, std::ostream& out);
 // other did not, aligned.
 void render_diff(const Ladder& a, const Ladder& b, const TextStyle& style, std::ostream& out);
 
-// Escapes text for XML/HTML.
-std::string xml_escape(std::string_view s);
 
 }  // namespace synlab::harness::explain

@@ -21,27 +21,6 @@
 
 namespace synlab::harness::explain {
 
-std::string xml_escape(std::string_view s) {
-  std::string o;
-  o.reserve(s.size() + 16);
-  for (const char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      case '\'': o += "&#39;"; break;
-      case '\t':
-      case '\n':
-      case '\r': o += c; break;
-      default:
-        // XML 1.0 has no way to carry the other control characters, not even as references.
-        o += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
-    }
-  }
-  return o;
-}
-
 namespace {
 
 constexpr double kChar = 6.6;       // advance of an 11px monospace character (0.6 em)
