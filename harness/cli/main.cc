@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "harness/cli/drill_command.h"
 #include "harness/cli/errno_command.h"
 #include "harness/cli/golden_command.h"
 #include "harness/cli/run_command.h"
@@ -125,6 +126,27 @@ int main(int argc, char** argv) {
   explain_cmd->add_option("--color", explain_color, "Colour the text: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
 
+  synlab::harness::DrillArgs drill;
+  std::string drill_profile;
+  auto* drill_cmd = app.add_subcommand("drill", "Run packetdrill scripts (.pkt) against a simulated host");
+  drill_cmd->allow_extras();
+  drill_cmd->footer(
+      "Each script is the application (its system calls run on the simulated host) and the remote peer (`<`\n"
+      "packets are injected, `>` packets are expected), in virtual time: no root, no kernel, no flakes. The\n"
+      "options are packetdrill's (--ip_version=ipv4|ipv6|ipv4-mapped-ipv6, --tolerance_usecs=N,\n"
+      "--tolerance_percent=P, --tcp_ts_tick_usecs=N, --bind_port=N, --mtu=N, ...); they override the ones a\n"
+      "script embeds. Failures print in packetdrill's form (file:line: error handling packet: ...).\n"
+      "The 2013 scripts of packetdrill/tests/linux/ run on the linux-3.11 profile, others on linux.\n"
+      "Exit status: 0 all passed, 1 some failed, 2 a script does not parse.\n"
+      "Example: synlab drill ../shared/conformance/packetdrill/tcp/blocking --ip_version=ipv6");
+  drill_cmd->add_option("files", drill.files, "Scripts (.pkt) or folders")->required();
+  drill_cmd->add_option("-D", drill.defines, "NAME=VALUE: the word NAME in the script reads as VALUE");
+  drill_cmd->add_option("--profile", drill_profile, "Run on this personality instead of the folder's profile");
+  drill_cmd->add_option("--out", drill.out_dir, "Write each run's capture (.pcap, .pcapng) here");
+  drill_cmd->add_flag("--emit", drill.emit, "Print the scenario each script becomes, and stop");
+  drill_cmd->add_flag("-v,--verbose", drill.verbose, "Details for passing scripts too");
+  drill_cmd->add_flag("--trace", drill.trace, "Print each run's trace: every packet, timer, call and state change");
+
   synlab::harness::DemoOptions demo;
   auto* demo_cmd = app.add_subcommand("demo", "Run the two-host example: a connection over a lossy link, captured");
   demo_cmd->add_option("--seed", demo.seed, "Random seed");
@@ -148,6 +170,17 @@ int main(int argc, char** argv) {
     }
     explain.color = explain_color == "always" || (explain_color == "auto" && tty && !std::getenv("NO_COLOR"));
     return synlab::harness::explain_command(explain, std::cout, std::cerr);
+  }
+  if (drill_cmd->parsed()) {
+    for (const auto& x : drill_cmd->remaining()) {
+      if (x.rfind("--", 0) != 0) {
+        std::cerr << "synlab drill: error: unexpected argument '" << x << "'\n";
+        return 2;
+      }
+      drill.options.push_back(x);
+    }
+    if (!drill_profile.empty()) drill.profile = drill_profile;
+    return synlab::harness::drill_command(drill, std::cout, std::cerr);
   }
   if (errno_cmd->parsed()) return synlab::harness::errno_command(errno_args, std::cout, std::cerr);
   if (check_cmd->parsed()) {

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "harness/drill/tcpinfo_expr.h"
 #include "harness/runner/inject.h"
 #include "harness/runner/packet_match.h"
 #include "harness/scenario/symbols.h"
@@ -281,6 +282,65 @@ class Runner final : public sim::Observer {
   void do_expect(const Event& e, const Expect& x);
   void do_link_mtu(sim::Link& l, int mtu);
 
+  // Timing windows, widened by a packetdrill tolerance (ExpectPacket::tolerance).
+  static sim::Duration tolerance_of(const Event& e) {
+    const auto* p = std::get_if<ExpectPacket>(&e.body);
+    return p ? p->tolerance : sim::Duration();
+  }
+  static sim::Time earliest_of(const Event& e) {
+    const sim::Duration t = tolerance_of(e);
+    return e.at - t < sim::Time::zero() ? sim::Time::zero() : e.at - t;
+  }
+  static sim::Time latest_of(const Event& e) {
+    if (e.latest == sim::Time::max()) return e.latest;
+    return e.latest + tolerance_of(e);
+  }
+  // The largest distance between when something happened and the script's time for it.
+  void note_deviation(const Event& e, sim::Time now) {
+    if (e.time.kind == TimeSpec::Kind::kAny) return;
+    if (now < e.at) note_deviation_at(e, e.at, now);
+    else if (now > e.latest) note_deviation_at(e, e.latest, now);
+  }
+  void note_deviation_at(const Event& e, sim::Time want, sim::Time now) {
+    const sim::Duration d = now > want ? now - want : want - now;
+    if (d > max_deviation_) {
+      max_deviation_ = d;
+      max_deviation_line_ = e.loc.line;
+    }
+  }
+  // packetdrill's TS val check and ecr mapping (Scenario::drill_ts_tick_usecs).
+  std::string check_drill_ts(const ExpectPacket& p, const DecodedFrame& f, sim::Time now);
+  // packetdrill's fd mapping: the live fd for a script fd (itself when undeclared).
+  int drill_fd(std::int64_t script_fd) const {
+    auto it = drill_fds_.find(static_cast<int>(script_fd));
+    return it == drill_fds_.end() ? static_cast<int>(script_fd) : it->second;
+  }
+  std::vector<Expr> drill_map_args(const Syscall& c) const {
+    std::vector<Expr> args = c.args;
+    auto map_int = [this](Expr& e) {
+      if (auto* iv = std::get_if<IntExpr>(&e.v)) iv->value = drill_fd(iv->value);
+    };
+    if (c.name == "poll") {
+      if (!args.empty()) {
+        if (auto* l = std::get_if<ListExpr>(&args[0].v)) {
+          for (auto& item : l->items) {
+            if (auto* st = std::get_if<StructExpr>(&item.v)) {
+              for (auto& f : st->fields) {
+                if (f.name == "fd") map_int(f.value);
+              }
+            }
+          }
+        }
+      }
+    } else if (c.name != "socket" && c.name != "pipe" && c.name != "open" && !args.empty()) {
+      map_int(args[0]);
+    }
+    return args;
+  }
+  // packetdrill's `%{ }%` asserts over tcp_info, and its `ss ... | grep` lines.
+  void do_expect_tcpinfo(Host& h, const Expect& x);
+  void do_expect_listed(Host& h, const Expect& x);
+
   const Scenario& s_;
   const RunOptions& opt_;
   World world_;
@@ -307,6 +367,19 @@ class Runner final : public sim::Observer {
   std::uint64_t events_budget_exceeded_ = 0;
   std::unique_ptr<sim::TraceRecorder> recorder_;
   int interrupted_by_ = 0;  // RunOptions::stop's signal, once seen
+  sim::Duration max_deviation_;
+  int max_deviation_line_ = 0;
+  // packetdrill TS mapping: script TS val -> live TS val, and the first of each.
+  std::map<std::uint32_t, std::uint32_t> ts_live_;
+  std::map<int, int> drill_fds_;                    // script fd -> live fd
+  struct Aggregate {
+    std::size_t event;
+    DecodedFrame first;
+    std::uint32_t len;
+  };
+  std::optional<Aggregate> aggregate_;  // segments gathered for one expected packet
+  std::map<std::size_t, std::vector<Expr>> drill_args_;  // calls' arguments, fds mapped
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> ts_first_;  // (script, live)
 };
 
 // ------------------------------------------------------------------------------------------
@@ -522,11 +595,11 @@ void Runner::run_to(sim::Time t) {
     // script actions included, still counts.
     sim::Time deadline = t;
     for (const auto& x : expected_) {
-      if (!x.matched && s_.events[x.event].latest < deadline) deadline = s_.events[x.event].latest;
+      if (!x.matched && latest_of(s_.events[x.event]) < deadline) deadline = latest_of(s_.events[x.event]);
     }
     for (const auto& c : calls_) {
       const auto& sc = std::get<Syscall>(s_.events[c.event].body);
-      if (!c.done && sc.returns_at && *sc.returns_at < deadline) deadline = *sc.returns_at;
+      if (!c.done && sc.returns_at && *sc.returns_at + sc.tolerance < deadline) deadline = *sc.returns_at + sc.tolerance;
     }
     while (!failed() && !q.empty() && q.next_time() <= deadline) {
       if (stop_requested()) return;
@@ -547,21 +620,21 @@ void Runner::run_to(sim::Time t) {
 void Runner::check_deadlines(sim::Time passed) {
   for (const auto& x : expected_) {
     const Event& e = s_.events[x.event];
-    if (!x.matched && e.latest <= passed) {
+    if (!x.matched && latest_of(e) <= passed) {
       const auto& p = std::get<ExpectPacket>(e.body);
       fail(e.loc, "expected packet was not sent (due " + event_time_text(e) + ")",
            time_prefix(e) + " " + format_pattern(p.packet));
-      failure_->at = e.latest;
+      failure_->at = latest_of(e);
       return;
     }
   }
   for (const auto& c : calls_) {
     const Event& e = s_.events[c.event];
     const auto& sc = std::get<Syscall>(e.body);
-    if (!c.done && sc.returns_at && *sc.returns_at <= passed) {
-      fail(sc.loc, sc.name + "() is still blocked at " + sim::format_seconds(*sc.returns_at) +
+    if (!c.done && sc.returns_at && *sc.returns_at + sc.tolerance <= passed) {
+      fail(sc.loc, sc.name + "() is still blocked at " + sim::format_seconds(*sc.returns_at + sc.tolerance) +
                        " s, when the script expects it to return");
-      failure_->at = *sc.returns_at;
+      failure_->at = *sc.returns_at + sc.tolerance;
       return;
     }
   }
@@ -649,6 +722,8 @@ ScenarioResult Runner::run() {
     r.frames = recorder_->frames();
   }
   r.failure = failure_;
+  r.max_deviation = max_deviation_;
+  r.max_deviation_line = max_deviation_line_;
   r.interrupted_by = interrupted_by_;
   if (interrupted_by_ != 0) {
     r.passed = false;  // neither a pass nor the failure a self-test expects
@@ -710,6 +785,13 @@ void Runner::execute(std::size_t i) {
                  [&](const Expect& x) { do_expect(e, x); },
                  [&](const Note& n) { world_.sim().note(sim::TraceKind::kNote, -1, 0, n.text); },
                  [&](const End&) {},
+                 [&](const SetSysctl& ss) {
+                   Host* h = host(ss.host);
+                   if (!h) return fail(ss.loc, "no host named '" + ss.host + "'");
+                   if (auto r = stack::set_sysctl(h->personality(), ss.name, ss.value); !r) {
+                     return fail(ss.loc, "sysctl " + ss.name + ": " + r.error());
+                   }
+                 },
              },
              e.body);
 }
@@ -758,7 +840,7 @@ std::vector<std::size_t> Runner::candidates(sim::Time t) const {
   }
   for (std::size_t i = cursor_; i < s_.events.size(); ++i) {
     const Event& e = s_.events[i];
-    if (e.at > t) break;
+    if (earliest_of(e) > t) break;
     if (std::holds_alternative<ExpectPacket>(e.body)) {
       bool known = false;
       for (const auto& x : expected_) known |= x.event == i;
@@ -793,10 +875,46 @@ void Runner::on_frame(const sim::TraceEvent& ev, const sim::Packet& bytes) {
     return;
   }
   if (!checked(f, src_host, dst_host)) return;
+  // packetdrill aggregates consecutive segments until they reach the length of the script's
+  // packet (a `P. 1:11001(11000)` TSO burst matches ten 1100-byte segments): the sequence
+  // number from the first, the headers from the last.
+  DecodedFrame aggregated;
+  const DecodedFrame* fp = &f;
+  if (s_.drill && f.kind == DecodedFrame::Kind::kTcp && f.malformed.empty() && f.payload_len > 0) {
+    const std::uint32_t rel = f.seq - seqs_.sender_isn(f);
+    std::optional<std::size_t> first;
+    for (std::size_t idx : candidates(world_.now())) {
+      const auto* tp = std::get_if<TcpPattern>(&std::get<ExpectPacket>(s_.events[idx].body).packet.detail);
+      if (tp) first = idx;
+      break;
+    }
+    const TcpPattern* want =
+        first ? std::get_if<TcpPattern>(&std::get<ExpectPacket>(s_.events[*first].body).packet.detail) : nullptr;
+    if (want && want->seq && want->seq->len > f.payload_len) {
+      if (aggregate_ && aggregate_->event == *first && rel == want->seq->start + aggregate_->len) {
+        aggregate_->len += f.payload_len;
+      } else if (rel == want->seq->start) {
+        aggregate_ = Aggregate{*first, f, f.payload_len};
+      } else {
+        aggregate_.reset();
+      }
+      if (aggregate_ && aggregate_->len < want->seq->len) return;  // wait for the rest
+      if (aggregate_) {
+        aggregated = f;
+        aggregated.seq = aggregate_->first.seq;
+        aggregated.payload_len = aggregate_->len;
+        fp = &aggregated;
+        aggregate_.reset();
+      }
+    } else {
+      aggregate_.reset();
+    }
+  }
+  const DecodedFrame& fm = *fp;
 
   const sim::Time now = world_.now();
   auto owner = [this](const wire::IpAddr& a) { return owner_of(a); };
-  const std::string actual = sim::format_seconds(now) + " " + format_actual(f, seqs_, owner);
+  const std::string actual = sim::format_seconds(now) + " " + format_actual(fm, seqs_, owner);
   const auto cands = candidates(now);
   // Order between packets of one sender is kept: a frame may only match the first
   // outstanding expectation from its host (`*` lines excepted, they wait for their packet).
@@ -808,13 +926,15 @@ void Runner::on_frame(const sim::TraceEvent& ev, const sim::Packet& bytes) {
                              (p.src.kind == Address::Kind::kHost && p.src.host == src_host) ||
                              (p.src.kind == Address::Kind::kIp && sender && sender->is_local_address(p.src.ip));
     if (!same_sender) continue;
-    if (!endpoints_match(p, f, src_host, owner)) {
+    if (!endpoints_match(p, fm, src_host, owner)) {
       if (!first_same_sender && e.time.kind != TimeSpec::Kind::kAny) first_same_sender = idx;
       continue;
     }
-    const std::string diff = compare_fields(p, f, seqs_);
-    const bool in_time = e.at <= now && now <= e.latest;
+    std::string diff = compare_fields(p, fm, seqs_);
+    const bool in_time = earliest_of(e) <= now && now <= latest_of(e);
+    if (diff.empty() && in_time) diff = check_drill_ts(std::get<ExpectPacket>(e.body), fm, now);
     if (diff.empty() && in_time) {
+      note_deviation(e, now);
       bool found = false;
       for (auto& x : expected_) {
         if (x.event == idx) {
@@ -835,7 +955,7 @@ void Runner::on_frame(const sim::TraceEvent& ev, const sim::Packet& bytes) {
     for (std::size_t i = cursor_; i < s_.events.size(); ++i) {
       const auto* ep = std::get_if<ExpectPacket>(&s_.events[i].body);
       if (!ep || std::find(cands.begin(), cands.end(), i) != cands.end()) continue;
-      if (!endpoints_match(ep->packet, f, src_host, owner)) continue;
+      if (!endpoints_match(ep->packet, fm, src_host, owner)) continue;
       notes.push_back("the script's next packet like it is at line " + std::to_string(s_.events[i].loc.line) +
                       ", due " + event_time_text(s_.events[i]) + ": " + format_pattern(ep->packet));
       break;
@@ -854,16 +974,17 @@ void Runner::on_frame(const sim::TraceEvent& ev, const sim::Packet& bytes) {
   const Event& e = s_.events[*first_same_sender];
   const auto& p = std::get<ExpectPacket>(e.body).packet;
   const std::string expected = time_prefix(e) + " " + format_pattern(p);
-  if (!endpoints_match(p, f, src_host, owner)) {
+  if (!endpoints_match(p, fm, src_host, owner)) {
     fail(e.loc, "packet sent to the wrong place", expected, actual);
     return;
   }
-  const std::string diff = compare_fields(p, f, seqs_);
+  std::string diff = compare_fields(p, fm, seqs_);
+  if (diff.empty()) diff = check_drill_ts(std::get<ExpectPacket>(e.body), fm, now);
   if (!diff.empty()) {
     fail(e.loc, diff, expected, actual);
     return;
   }
-  if (now < e.at) {
+  if (now < earliest_of(e)) {
     fail(e.loc, "packet sent too early: at " + sim::format_seconds(now) + " s, expected " + event_time_text(e),
          expected, actual);
   } else {
@@ -970,7 +1091,8 @@ void Runner::start_call(std::size_t i) {
   const Syscall& c = std::get<Syscall>(e.body);
   Host& h = *host(c.host);
   const int tid = thread_id(c.host, c.thread);
-  const auto& a = c.args;
+  // packetdrill: script fds name the live fds socket() and accept() gave (drill_fds_).
+  const auto& a = s_.drill ? drill_args_[i] = drill_map_args(c) : c.args;
   auto iarg = [&](std::size_t k, std::int64_t dflt = 0) -> std::int64_t {
     if (k >= a.size()) return dflt;
     auto v = int_value(a[k]);
@@ -1313,7 +1435,9 @@ void Runner::finish_call(std::size_t i, Outcome o) {
   }
   const sim::Time now = world_.now();
   const sim::Time want = c.returns_at.value_or(e.at);
-  if (now != want) {
+  if (c.returns_at && now != want && now + c.tolerance >= want && now <= want + c.tolerance) {
+    note_deviation_at(e, want, now);
+  } else if (now != want) {
     const std::string got = c.name + "() returned " + describe(o) + " at " + sim::format_seconds(now) + " s";
     if (now < want) {
       fail(c.loc, got + ", but the script expects it to block until " + sim::format_seconds(want) + " s");
@@ -1355,7 +1479,15 @@ void Runner::check_outcome(std::size_t i, const Outcome& o) {
   }
   if (o.err) {
     if (std::holds_alternative<WildcardExpr>(c.result.v)) return;
+    if (c.any_errno && int_value(c.result) == -1) return;
     return mismatch(want_text());
+  }
+  // packetdrill: a socket() or accept() result declares the script's fd for the live one.
+  if (s_.drill && (c.name == "socket" || c.name == "accept" || c.name == "accept4")) {
+    if (const auto* iv = std::get_if<IntExpr>(&c.result.v); iv && iv->value >= 0 && o.value >= 0) {
+      drill_fds_[static_cast<int>(iv->value)] = static_cast<int>(o.value);
+      return;
+    }
   }
   // The value.
   if (const auto* st = std::get_if<StringExpr>(&c.result.v)) {
@@ -1590,8 +1722,148 @@ void Runner::do_expect(const Event& e, const Expect& x) {
       }
       return;
     }
+    case Expect::Kind::kTcpInfo: return do_expect_tcpinfo(h, x);
+    case Expect::Kind::kSocketListed: return do_expect_listed(h, x);
   }
   (void)e;
+}
+
+namespace {
+
+// The TS val of a TCP options area, if it has a timestamps option.
+std::optional<std::uint32_t> ts_val_of(const std::vector<std::uint8_t>& o) {
+  for (std::size_t i = 0; i < o.size();) {
+    if (o[i] == 0) break;
+    if (o[i] == 1) {
+      ++i;
+      continue;
+    }
+    if (i + 1 >= o.size() || o[i + 1] < 2 || i + o[i + 1] > o.size()) break;
+    if (o[i] == 8 && o[i + 1] == 10) {
+      return (std::uint32_t{o[i + 2]} << 24) | (std::uint32_t{o[i + 3]} << 16) | (std::uint32_t{o[i + 4]} << 8) |
+             std::uint32_t{o[i + 5]};
+    }
+    i += o[i + 1];
+  }
+  return std::nullopt;
+}
+
+// ss's state names (iproute2 misc/ss.c sstate_name).
+std::string_view ss_state_name(stack::TcpState s) {
+  using T = stack::TcpState;
+  switch (s) {
+    case T::kEstablished: return "ESTAB";
+    case T::kSynSent: return "SYN-SENT";
+    case T::kSynReceived: return "SYN-RECV";
+    case T::kFinWait1: return "FIN-WAIT-1";
+    case T::kFinWait2: return "FIN-WAIT-2";
+    case T::kTimeWait: return "TIME-WAIT";
+    case T::kClosed: return "UNCONN";
+    case T::kCloseWait: return "CLOSE-WAIT";
+    case T::kLastAck: return "LAST-ACK";
+    case T::kListen: return "LISTEN";
+    case T::kClosing: return "CLOSING";
+  }
+  return "UNKNOWN";
+}
+
+// An address as ss printed it before iproute2 put IPv6 in brackets (the 2013 scripts grep
+// for that): IPv4 in an AF_INET6 socket as ::ffff:a.b.c.d.
+std::string ss_addr(const wire::IpAddr& a, int family, std::uint16_t port) {
+  std::string s = a.is_v4() && family == stack::kAfInet6 ? "::ffff:" + a.to_string() : a.to_string();
+  if (a.is_unspecified()) s = "*";
+  return s + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+std::string Runner::check_drill_ts(const ExpectPacket& p, const DecodedFrame& f, sim::Time now) {
+  if (!p.script_ts_val) return {};
+  const auto live = ts_val_of(f.tcp_options);
+  if (!live) return {};  // the options comparison reports a missing option
+  ts_live_[*p.script_ts_val] = *live;
+  // packetdrill keeps the first TS val per socket: a SYN or SYN-ACK starts a new base
+  // (it does not follow a reincarnated connection's values across sockets).
+  if (f.tcp_flags & wire::tcp_flag::kSyn) ts_first_.reset();
+  if (!ts_first_) {
+    ts_first_ = std::make_pair(*p.script_ts_val, *live);
+    return {};
+  }
+  if (s_.drill_ts_tick_usecs == 0) return {};
+  // packetdrill: (live - first live) x tick must be within the tolerance of (script - first
+  // script) x tick, both read as microseconds.
+  const std::int64_t tick = s_.drill_ts_tick_usecs;
+  const std::int64_t want = static_cast<std::int64_t>(static_cast<std::uint32_t>(*p.script_ts_val - ts_first_->first)) * tick;
+  const std::int64_t got = static_cast<std::int64_t>(static_cast<std::uint32_t>(*live - ts_first_->second)) * tick;
+  const std::int64_t tol = std::max<std::int64_t>(p.tolerance.us(), tick);
+  (void)now;
+  if (got < want - tol || got > want + tol) {
+    return "bad outbound TS val: expected " + std::to_string(*p.script_ts_val) + " (" + std::to_string(want) +
+           " us after the first) but got " + std::to_string(ts_first_->first + static_cast<std::uint32_t>(got / tick)) +
+           " (" + std::to_string(got) + " us after the first)";
+  }
+  return {};
+}
+
+void Runner::do_expect_tcpinfo(Host& h, const Expect& x) {
+  const int fd = drill_fd(x.fd);
+  stack::Sock* sk = h.sock_of_fd(fd);
+  if (!sk) return fail(x.loc, x.host + " has no socket on fd " + std::to_string(x.fd) + " for tcp_info");
+  auto info = h.getsockopt(fd, stack::kSolTcp, stack::kTcpInfo, 104);
+  if (!info) return fail(x.loc, "getsockopt(TCP_INFO) failed: " + std::string(stack::name(info.error())));
+  const auto& v = *info;
+  auto u8 = [&](std::size_t off) -> std::int64_t { return off < v.size() ? v[off] : 0; };
+  auto u32 = [&](std::size_t off) -> std::int64_t { return decode_le(v, off, 4) & 0xffffffffLL; };
+  const drill::NameLookup names = [&](std::string_view n) -> std::optional<std::int64_t> {
+    if (n == "tcpi_state") return u8(0);
+    if (n == "tcpi_ca_state") return u8(1);
+    if (n == "tcpi_retransmits") return u8(2);
+    if (n == "tcpi_probes") return u8(3);
+    if (n == "tcpi_backoff") return u8(4);
+    if (n == "tcpi_options") return u8(5);
+    if (n == "tcpi_snd_wscale") return u8(6) & 0xf;
+    if (n == "tcpi_rcv_wscale") return u8(6) >> 4;
+    if (n == "tcpi_rto") return u32(8);
+    if (n == "tcpi_ato") return u32(12);
+    if (n == "tcpi_snd_mss") return u32(16);
+    if (n == "tcpi_rcv_mss") return u32(20);
+    if (n == "tcpi_rtt") return u32(68);
+    if (n == "tcpi_rttvar") return u32(72);
+    if (n == "tcpi_advmss") return u32(84);
+    return drill::tcpinfo_constant(n);
+  };
+  const auto o = drill::run_tcpinfo_code(x.value_text, names);
+  if (!o.ok) fail(x.loc, o.error);
+}
+
+void Runner::do_expect_listed(Host& h, const Expect& x) {
+  // `ss -4|-6 -n [state S] ... | grep TEXT`: some socket of that family (in that state) has a
+  // line containing TEXT; without `state`, ss lists every state but LISTEN.
+  bool found = false;
+  auto consider = [&](int family, stack::TcpState st, const std::string& line) {
+    if (found) return;
+    if ((x.value == 4) != (family == stack::kAfInet)) return;
+    if (x.name.empty() ? st == stack::TcpState::kListen : ss_state_name(st) != x.name) return;
+    found = line.find(x.value_text) != std::string::npos;
+  };
+  h.socks.for_each([&](stack::SockId, stack::Sock& sk) {
+    if (!sk.is_tcp()) return;
+    const wire::IpAddr local = sk.saddr.is_unspecified() ? sk.rcv_saddr : sk.saddr;
+    const std::string line = std::string(ss_state_name(sk.tcp.state)) + " " + ss_addr(local, sk.family, sk.num) + " " +
+                             ss_addr(sk.daddr, sk.family, sk.dport);
+    consider(sk.family, sk.tcp.state, line);
+  });
+  h.reqs.for_each([&](stack::ReqId, stack::RequestSock& rq) {
+    stack::Sock* l = h.sock(rq.listener);
+    const int family = l ? l->family : (rq.local.is_v4() ? stack::kAfInet : stack::kAfInet6);
+    const std::string line = "SYN-RECV " + ss_addr(rq.local, family, rq.local_port) + " " +
+                             ss_addr(rq.remote, family, rq.remote_port);
+    consider(family, stack::TcpState::kSynReceived, line);
+  });
+  if (!found) {
+    fail(x.loc, "no socket listed by ss" + std::string(x.value == 4 ? " -4" : " -6") +
+                    (x.name.empty() ? "" : " state " + x.name) + " matches '" + x.value_text + "'");
+  }
 }
 
 void Runner::do_inject(const Event& e, const Inject& inj) {
@@ -1674,8 +1946,24 @@ void Runner::do_inject(const Event& e, const Inject& inj) {
     ad.seq_base = seqs_.isn(ad.src, ad.sport, ad.dst, ad.dport);
     ad.ack_base = seqs_.isn(ad.dst, ad.dport, ad.src, ad.sport);
     if (auto it = last_ip_sent_.find(dst_name); it != last_ip_sent_.end()) ad.quote = it->second;
+    // packetdrill: an injected TS ecr names a TS val the script expected earlier; the segment
+    // carries the live value that packet had.
+    PacketPattern mapped;
+    const PacketPattern* built = &p;
+    if (inj.script_ts_ecr && *inj.script_ts_ecr != 0) {
+      auto it = ts_live_.find(*inj.script_ts_ecr);
+      if (it == ts_live_.end()) {
+        return fail(inj.loc, "unable to infer live TS ecr: no outbound packet carried TS val " +
+                                 std::to_string(*inj.script_ts_ecr));
+      }
+      mapped = p;
+      for (auto& o : std::get<TcpPattern>(mapped.detail).options) {
+        if (o.kind == TcpOptionPattern::Kind::kTimestamps) o.ts_ecr = it->second;
+      }
+      built = &mapped;
+    }
     std::string err;
-    auto f = build_inject_frame(p, ad, &err);
+    auto f = build_inject_frame(*built, ad, &err);
     if (!f) return fail(inj.loc, "inject: " + err);
     frame = std::move(*f);
   }

@@ -76,6 +76,10 @@ struct ScenarioResult {
   std::uint64_t events = 0;      // simulator events executed
   std::uint64_t packets = 0;     // frames sent on all links
   std::vector<std::string> captures;  // files written
+  // The largest distance between an event's script time (or window) and when it happened,
+  // within a tolerance (packetdrill scripts), and its script line (0: none).
+  sim::Duration max_deviation;
+  int max_deviation_line = 0;
   int interrupted_by = 0;        // the signal that ended the run early (RunOptions::stop), or 0
   // The world's hosts, in declaration order (routers included).
   struct HostInfo {

@@ -432,12 +432,23 @@ struct Syscall {
   std::optional<std::string> errno_name;  // canonical name ("EAGAIN" for EWOULDBLOCK too)
   std::string errno_text;                 // the parenthesised text after it, unchecked
   std::optional<sim::Time> returns_at;    // `TIME...END`: a blocking call returning at END
+  // packetdrill front end (harness/drill): how far the return may be from its time, and a bare
+  // `= -1` (packetdrill: any errno).
+  sim::Duration tolerance;
+  bool any_errno = false;
   SourceLoc loc;
 };
 
 // `SRC > DST PACKET`: SRC's stack hands this packet to its link between at and latest.
 struct ExpectPacket {
   PacketPattern packet;
+  // packetdrill front end (harness/drill): the packet may come this much before `at` or after
+  // `latest` (packetdrill's --tolerance_usecs / --tolerance_percent), and the TS val the script
+  // wrote (the pattern then has `TS val *`): checked against the live value scaled by
+  // Scenario::drill_ts_tick_usecs when that is set, and remembered so an injected `ecr` naming
+  // it carries the live value.
+  sim::Duration tolerance;
+  std::optional<std::uint32_t> script_ts_val;
   SourceLoc loc;
 };
 
@@ -447,6 +458,9 @@ struct ExpectPacket {
 struct Inject {
   PacketPattern packet;                          // kind kAny when raw
   std::optional<std::vector<std::uint8_t>> raw;  // an IP packet, as is (may be malformed)
+  // packetdrill front end: the TS ecr as written, a script TS val of an earlier expected
+  // packet, replaced by the live value that packet carried (packetdrill's ecr mapping).
+  std::optional<std::uint32_t> script_ts_ecr;
   SourceLoc loc;
 };
 
@@ -499,8 +513,12 @@ enum class CompareOp : std::uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
 
 // `expect HOST fd FD state STATE` / `... fd FD poll REVENTS` / `... counter NAME OP N` /
 // `... drops REASON OP N`.
+// kTcpInfo and kSocketListed come from the packetdrill front end (harness/drill), which has
+// no text form for them in the scenario language: `%{ assert tcpi_x == N }%` (value_text, the
+// Python statements; fd, the socket under test) and `ss ... | grep TEXT` (value_text = TEXT,
+// name = the `state` filter or empty, value = 4 or 6 for `ss -4` / `ss -6`).
 struct Expect {
-  enum class Kind : std::uint8_t { kFdState, kFdPoll, kCounter, kDrops };
+  enum class Kind : std::uint8_t { kFdState, kFdPoll, kCounter, kDrops, kTcpInfo, kSocketListed };
   std::string host;
   Kind kind = Kind::kFdState;
   std::int64_t fd = -1;  // kFdState, kFdPoll
@@ -510,6 +528,15 @@ struct Expect {
   CompareOp op = CompareOp::kEq;  // kFdPoll and kFdState: kEq
   std::int64_t value = 0;         // kCounter, kDrops: N; kFdPoll: the revents mask
   std::string value_text;         // kFdPoll: as written ("POLLOUT|POLLERR")
+  SourceLoc loc;
+};
+
+// A sysctl set while the scenario runs (packetdrill's timed `sysctl -q NAME=VALUE` line; the
+// scenario language sets sysctls only in declarations).
+struct SetSysctl {
+  std::string host;
+  std::string name;
+  std::string value;
   SourceLoc loc;
 };
 
@@ -541,7 +568,7 @@ struct Event {
   sim::Time latest;
   std::vector<RepeatBinding> repeat;
   std::variant<Syscall, ExpectPacket, Inject, LinkChange, LinkUpDown, Partition, Heal, DropNext,
-               Signal, Expect, Note, End>
+               Signal, Expect, Note, End, SetSysctl>
       body;
   SourceLoc loc;  // the line (its time prefix)
   // `[bsd]`, `[linux,bsd]`: the personalities the line is for, as written (empty: every one).
@@ -572,6 +599,11 @@ struct Scenario {
   // personality P (`synlab run --personality P`), for each P in stack::personality_names().
   bool has_personality_lines = false;
   std::map<std::string, std::vector<Event>, std::less<>> events_for;
+  // Set by the packetdrill front end (harness/drill): its --tcp_ts_tick_usecs (0: outbound TS
+  // values are not checked), and that it runs packetdrill's model (packets of other
+  // connections than the script's are not checked).
+  bool drill = false;
+  std::uint32_t drill_ts_tick_usecs = 0;
 };
 
 // The events of a run: `events_for[forced]` when the script has per-personality lines and a

@@ -898,7 +898,7 @@ SysResult<OptVal> Host::getsockopt(int fd, int level, int optname, int optlen) {
           put32(20, s.tcp.rcv_mss);
           put32(68, static_cast<std::uint32_t>(s.tcp.srtt.us() / 8));
           put32(72, static_cast<std::uint32_t>(s.tcp.rttvar.us() / 4));
-          put32(88, s.tcp.advmss);
+          put32(84, s.tcp.advmss);  // tcpi_advmss (88 is tcpi_reordering)
           v.resize(std::min<std::size_t>(v.size(), static_cast<std::size_t>(optlen)));
           return v;
         }

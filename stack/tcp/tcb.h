@@ -242,7 +242,7 @@ struct RequestSock {
   int num_retrans = 0;
   bool acked = false;    // a valid final ACK came but the accept queue was full
   sim::TimerId timer;
-  sim::Time synack_sent;
+  std::optional<sim::Time> synack_sent;  // unset for a syncookie connection (no request kept)
   sim::Time created;  // when the SYN came (the connection-establishment timer counts from it)
   // Fast Open: data carried by the SYN that created a child at once (RFC 7413 §4.2.2).
   bool fastopen = false;

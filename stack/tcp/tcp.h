@@ -67,6 +67,9 @@ SysResult<std::vector<std::uint8_t>> tcp_recvmsg(Host& h, Sock& s, std::size_t l
 SysResult<SockId> tcp_accept(Host& h, Sock& listener);
 // Whether the send queue can take more data now.
 bool tcp_writable(const Sock& s);
+// secure_tcp_ts_off: the TS offset of every connection between two addresses (a keyed hash
+// of the pair, from the host's seeded secret; Linux keys it with a random boot secret).
+std::uint32_t tcp_ts_offset(const Host& h, const wire::IpAddr& local, const wire::IpAddr& remote);
 // TCP_INFO-style snapshot fields.
 std::uint32_t tcp_rto_ms(const Sock& s);
 

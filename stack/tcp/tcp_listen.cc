@@ -73,9 +73,17 @@ std::uint32_t cookie_hash(const Host& h, const wire::IpAddr& saddr, const wire::
   return static_cast<std::uint32_t>(x ^ (x >> 31));
 }
 
+}  // namespace
+
+std::uint32_t tcp_ts_offset(const Host& h, const wire::IpAddr& local, const wire::IpAddr& remote) {
+  return cookie_hash(h, local, remote, 0, 0, 0, 2);
+}
+
+namespace {
+
 // secure_tcp_ts_off: the TS offset of a cookie connection is a keyed hash of the address pair,
 // so that the cookie's ACK can take it off the echoed TS value again (cookie_v4_check).
-std::uint32_t cookie_ts_off(const Host& h, const IpMeta& m) { return cookie_hash(h, m.dst, m.src, 0, 0, 0, 2); }
+std::uint32_t cookie_ts_off(const Host& h, const IpMeta& m) { return tcp_ts_offset(h, m.dst, m.src); }
 
 std::uint32_t cookie_count(const Host& h) {
   // tcp_cookie_time(): minutes.
@@ -197,8 +205,8 @@ Sock* create_child(Host& h, Sock& l, const RequestSock& r, const wire::TcpRepr& 
   tp.listener = l.id;
   tp.from_syncookie = false;
   // tcp_synack_rtt_meas: the SYN-ACK's RTT, unless it was retransmitted (Karn).
-  if (r.num_retrans == 0 && r.synack_sent > sim::Time::zero() && !r.acked) {
-    tcp_rtt_sample(h, *c, h.now() - r.synack_sent);
+  if (r.num_retrans == 0 && r.synack_sent && !r.acked) {
+    tcp_rtt_sample(h, *c, h.now() - *r.synack_sent);
   }
   tcp_bind_hash(h, *c, l.num, false);  // inet_inherit_port
   c->num = l.num;
@@ -320,7 +328,11 @@ void conn_request(Host& h, Sock& l, const IpMeta& m, const wire::TcpRepr& t) {
   req.sack_ok = o.sack_ok;
   req.ts_ok = o.ts_ok;
   req.ts_recent = o.tsval;
-  req.ts_off = o.ts_ok ? h.rng_isn.next_u32() : 0;
+  req.ts_off = 0;
+  if (o.ts_ok) {
+    (void)h.rng_isn.next_u32();  // kept so the ISN stream stays as it was
+    req.ts_off = tcp_ts_offset(h, m.dst, m.src);
+  }
   const Interface* iface = h.interface(m.ifindex);
   std::uint16_t advmss = tcp_advmss(iface ? iface->mtu : 1500, m.dst.is_v6());
   if (l.tcp.user_mss && l.tcp.user_mss < advmss) advmss = l.tcp.user_mss;

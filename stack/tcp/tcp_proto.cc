@@ -190,7 +190,11 @@ SysResult<void> tcp_connect(Host& h, Sock& s, const SockAddr& dst_in) {
   // A socket whose earlier attempt failed keeps write_seq (old + max_window + 2, set by
   // tcp_disconnect): Linux only draws a new ISN when write_seq is 0 (measured: ISN + 3).
   if (!tp.tw_reused) tp.iss = tp.write_seq.raw != 0 ? tp.write_seq : SeqNum(h.rng_isn.next_u32());
-  tp.ts_off = h.rng_isn.next_u32();
+  // secure_tcp_ts_off(saddr, daddr): one offset per address pair since Linux 4.14 ("secure_seq:
+  // downgrade to per-host timestamp offsets"), so a reincarnated connection's TS values go on
+  // from the old one's. The draw is kept so the ISN stream stays as it was.
+  (void)h.rng_isn.next_u32();
+  tp.ts_off = tcp_ts_offset(h, s.saddr, s.daddr);
   s.inet_id = static_cast<std::uint16_t>(h.rng_isn.next_u32());
   s.flow_label = (h.rng_isn.next_u32() & 0xfffff) | 1;
 
