@@ -3,8 +3,9 @@
 # BUILD_DIR with clang, -Dfuzz=enabled, ASan + UBSan, then calls this).
 #
 # Each target starts from its seeds (tools/fuzz_seeds.py: the bundled scenarios, the golden
-# captures and their frames, tests/bad-input/), its kept corpus (BUILD_DIR/fuzz-corpus/TARGET,
-# where new inputs go) and its regressions (tests/fuzz-regressions/TARGET), and runs for
+# captures and their frames, tests/bad-input/, the .pkt scripts of ../shared/conformance/
+# packetdrill), its kept corpus (BUILD_DIR/fuzz-corpus/TARGET, where new inputs go) and its
+# regressions (tests/fuzz-regressions/TARGET), and runs for
 # SECONDS (default 60). A crash, leak, timeout (20 s per input, or $FUZZ_TIMEOUT: the limit is
 # wall-clock, so raise it on a loaded machine) or sanitizer report is written
 # to BUILD_DIR/crashes/TARGET-* and fails the run. Prints per target the executions, the
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/.."
 build=${1:?usage: tools/fuzz.sh BUILD_DIR [TARGET|all] [SECONDS]}
 target=${2:-all}
 secs=${3:-60}
-all=(scenario_parser wire_receive capture_reader)
+all=(scenario_parser wire_receive capture_reader packetdrill_parser)
 if [ "$target" = all ]; then
   targets=("${all[@]}")
 else

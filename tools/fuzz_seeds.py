@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the fuzzers' seed corpora from the tree (never copied into the repository).
 
-  fuzz_seeds.py OUT_DIR [--root ROOT] [TARGET ...]   (default: every target)
+  fuzz_seeds.py OUT_DIR [--root ROOT] [--packetdrill DIR] [TARGET ...]   (default: every target)
 
 OUT_DIR/scenario_parser/  the bundled scenarios and tests/bad-input/ (files under 1 MB)
 OUT_DIR/capture_reader/   the golden captures in pcaps/
@@ -9,6 +9,9 @@ OUT_DIR/wire_receive/     every frame of every golden capture, twice: to the ser
                           client, in wire_receive's input format (fuzz/wire_receive.cc):
                           u8 flags (4: set the destination MAC; 6: and deliver to the client),
                           u16 big-endian length, the frame
+OUT_DIR/packetdrill_parser/  every .pkt script of the packetdrill corpus (--packetdrill, by
+                          default ROOT/../shared/conformance/packetdrill; read from there, never
+                          copied into the repository; no seeds when it is absent)
 """
 import argparse
 import hashlib
@@ -50,9 +53,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out")
     ap.add_argument("--root", default=str(pathlib.Path(__file__).resolve().parent.parent))
-    ap.add_argument("targets", nargs="*", default=["scenario_parser", "capture_reader", "wire_receive"])
+    ap.add_argument("--packetdrill", help="the packetdrill corpus (default: ROOT/../shared/conformance/packetdrill)")
+    ap.add_argument("targets", nargs="*",
+                    default=["scenario_parser", "capture_reader", "wire_receive", "packetdrill_parser"])
     args = ap.parse_args()
     root = pathlib.Path(args.root)
+    packetdrill = pathlib.Path(args.packetdrill) if args.packetdrill else root.parent / "shared" / "conformance" / "packetdrill"
     out = pathlib.Path(args.out)
     counts = {}
     for target in args.targets:
@@ -77,6 +83,11 @@ def main():
             for flags in (4, 6):
                 write(out / "wire_receive", bytes([flags]) + struct.pack(">H", len(frame)) + frame)
                 counts["wire_receive"] += 1
+    if "packetdrill_parser" in counts and packetdrill.is_dir():
+        for f in sorted(packetdrill.rglob("*.pkt")):
+            if f.is_file() and f.stat().st_size < (1 << 20):
+                write(out / "packetdrill_parser", f.read_bytes())
+                counts["packetdrill_parser"] += 1
     for t, n in counts.items():
         print(f"{t}: {n} seeds in {out / t}")
     return 0

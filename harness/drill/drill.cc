@@ -405,9 +405,11 @@ struct Translator {
         a.prefix = 16;
         break;
       case IpMode::kIpv6:
-        a.local = local_ip.value_or("fd3d:a0b:17d6::1");
-        a.remote = remote_ip.value_or("fd3d:fa7b:d17d::1");
-        a.gateway = "fd3d:a0b:17d6:8888::1";
+        // packetdrill's built-in IPv6 defaults (the low 32 bits of the local address are random
+        // there; 1 here). The 2013 inet_diag scripts grep for this local address.
+        a.local = local_ip.value_or("fd3d:fa7b:d17d::1");
+        a.remote = remote_ip.value_or("2001:db8::1");
+        a.gateway = "fd3d:fa7b:d17d:8888::1";
         a.prefix = 48;
         break;
     }
@@ -695,6 +697,14 @@ struct Translator {
         }
       }
       if (outbound) {
+        // The next relative time counts from when this packet really came.
+        // Until a run has shown when, a window's packet is taken to come at its end: the next
+        // events then wait for it, as packetdrill's do.
+        if (auto it = opt.actual_times.find(s.line); it != opt.actual_times.end()) {
+          prev = it->second;
+        } else if (range_end) {
+          prev = *range_end;
+        }
         sd.tolerance_us = tt->any ? 0 : tol;
         line = tprefix + " local > remote " + rest;
       } else {
@@ -912,7 +922,7 @@ Result<DrillScript, DrillError> parse_drill(std::string_view text, const std::st
   std::string local = "host local " + a.local + "/" + std::to_string(a.prefix) + " personality " + profile;
   if (t.mtu) local += " mtu " + std::to_string(*t.mtu);
   emit(local, 1);
-  std::string remote = "host remote " + a.remote + (v6 ? "/64" : "/24") + " " + a.gateway + "/" + std::to_string(a.prefix);
+  std::string remote = "host remote " + a.remote + (v6 ? "/32" : "/24") + " " + a.gateway + "/" + std::to_string(a.prefix);
   if (t.mtu) remote += " mtu " + std::to_string(*t.mtu);
   emit(remote, 1);
   emit("link local remote", 1);
@@ -944,6 +954,21 @@ Result<DrillScript, DrillError> parse_drill(std::string_view text, const std::st
   sc.path = path;
   sc.drill = true;
   sc.drill_ts_tick_usecs = t.ts_tick;
+  for (const auto& [k, v] : opt.defines) {
+    if (k != "TFO_COOKIE") continue;
+    std::vector<std::uint8_t> bytes;
+    for (std::size_t i = 0; i + 1 < v.size(); i += 2) {
+      try {
+        bytes.push_back(static_cast<std::uint8_t>(std::stoi(v.substr(i, 2), nullptr, 16)));
+      } catch (...) {
+        return Err{DrillError{path, 0, 0, "-D TFO_COOKIE wants hex digits, got '" + v + "'"}};
+      }
+    }
+    if (bytes.size() < 4 || bytes.size() > 16 || v.size() % 2) {
+      return Err{DrillError{path, 0, 0, "-D TFO_COOKIE wants 4 to 16 bytes of hex, got '" + v + "'"}};
+    }
+    sc.drill_tfo_cookie = bytes;
+  }
   const auto file = std::make_shared<const std::string>(path);
   // Side data by generated line (first_event_line + index).
   for (auto& e : sc.events) {
@@ -998,6 +1023,8 @@ Result<DrillScript, DrillError> parse_drill(std::string_view text, const std::st
   t.out.expected_failure = p.failure_comment;
   t.out.expected_failure_line = p.failure_line;
   t.out.generated = gen;
+  t.out.source = std::string(text);
+  t.out.options = opt;
   return std::move(t.out);
 }
 
@@ -1098,9 +1125,32 @@ std::string packetdrill_error(const DrillScript& d, const Failure& f, std::strin
   return out;
 }
 
-DrillOutcome run_drill(const DrillScript& d, const RunOptions& opt) {
+DrillOutcome run_drill(const DrillScript& d0, const RunOptions& opt) {
   DrillOutcome o;
-  o.result = run_scenario(d.scenario, opt);
+  // packetdrill anchors each relative time on when the previous event really happened (an
+  // outbound packet: when it was sniffed). The simulation is deterministic, so: run, learn
+  // when each expected packet came, resolve the times again with those, and run again, until
+  // nothing moves. Only the last run's captures are kept.
+  DrillScript d = d0;
+  RunOptions quiet = opt;
+  quiet.capture_dir.clear();
+  int rounds = 1;
+  for (;; ++rounds) {
+    const bool last_round = rounds >= 32;
+    o.result = run_scenario(d.scenario, last_round ? opt : quiet);
+    std::map<int, double> actual = d.options.actual_times;
+    for (const auto& [line, at] : o.result.matched_at) actual[line] = (at - sim::Time::zero()).seconds_f();
+    if (actual == d.options.actual_times || last_round) {
+      if (!last_round && !opt.capture_dir.empty()) o.result = run_scenario(d.scenario, opt);
+      break;
+    }
+    DrillOptions next = d.options;
+    next.actual_times = actual;
+    auto again = parse_drill(d.source, d.scenario.path, next);
+    if (!again) break;  // cannot happen: the same text parsed before
+    d = std::move(*again);
+  }
+  d.resolutions = rounds;
   if (o.result.failure) o.error = packetdrill_error(d, *o.result.failure, &o.first_line);
   if (d.expected_failure) {
     o.expected_failure = true;

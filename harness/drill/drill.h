@@ -26,6 +26,7 @@
 // followed by the script packet and the actual one.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -49,6 +50,9 @@ struct DrillOptions {
   std::vector<std::pair<std::string, std::string>> defines;
   // Forces a personality instead of the folder's era profile.
   std::optional<std::string> profile;
+  // When outbound packets really came (script line -> seconds): packetdrill anchors a relative
+  // time on the previous event's actual time. run_drill fills this in from earlier runs.
+  std::map<int, double> actual_times;
 };
 
 // A script that could not be read or parsed: `file:line:col: error: message` (exit 2).
@@ -70,6 +74,9 @@ struct DrillScript {
   int expected_failure_line = 0;
   std::vector<std::string> notes;  // sysctls the stack does not model, options ignored, ...
   std::string generated;           // the scenario text the script became (for --emit)
+  std::string source;              // the script's text and the options it was read with
+  DrillOptions options;
+  int resolutions = 1;             // how many times run_drill re-resolved the times
 };
 
 // The era profile for a script path: (personality, reason).

@@ -372,6 +372,28 @@ class Runner final : public sim::Observer {
   // packetdrill TS mapping: script TS val -> live TS val, and the first of each.
   std::map<std::uint32_t, std::uint32_t> ts_live_;
   std::map<int, int> drill_fds_;                    // script fd -> live fd
+  // packetdrill's socket under test (its ports, local first), and the packets sent while no
+  // `>` line waited, to be looked at by the next one.
+  std::optional<std::pair<std::uint16_t, std::uint16_t>> drill_sut_;
+  struct PendingPacket {
+    DecodedFrame frame;
+    std::string actual;
+  };
+  std::vector<PendingPacket> drill_pending_;
+  // An expected packet came: a packet of the socket under test sent before it and expected by
+  // no line fails it (packetdrill would have compared that one first). True when it failed.
+  bool drill_pending_check(const Event& e) {
+    for (const auto& pp : drill_pending_) {
+      if (drill_sut_ && *drill_sut_ != std::make_pair(pp.frame.sport, pp.frame.dport)) continue;
+      const auto& p = std::get<ExpectPacket>(e.body).packet;
+      fail(e.loc, "unexpected packet from local before the one the script expects", time_prefix(e) + " " + format_pattern(p),
+           pp.actual);
+      return true;
+    }
+    drill_pending_.clear();
+    return false;
+  }
+  std::vector<std::pair<int, sim::Time>> matched_at_;  // expected packets: line, when matched
   struct Aggregate {
     std::size_t event;
     DecodedFrame first;
@@ -439,6 +461,9 @@ bool Runner::build() {
       }
       attach(*host(at->host), *link, at->addresses, mtu);
     }
+  }
+  if (!s_.drill_tfo_cookie.empty()) {
+    for (const auto& hp : world_.hosts()) hp->personality().tcp_fastopen_fixed_cookie = s_.drill_tfo_cookie;
   }
   for (const auto& d : s_.declarations) {
     if (const auto* r = std::get_if<RouteDecl>(&d)) {
@@ -723,6 +748,7 @@ ScenarioResult Runner::run() {
   }
   r.failure = failure_;
   r.max_deviation = max_deviation_;
+  r.matched_at = matched_at_;
   r.max_deviation_line = max_deviation_line_;
   r.interrupted_by = interrupted_by_;
   if (interrupted_by_ != 0) {
@@ -806,6 +832,9 @@ void Runner::on_event(const sim::TraceEvent& ev, const sim::Packet* bytes) {
 
 bool Runner::checked(const DecodedFrame& f, const std::string& src_host, const std::string& dst_host) const {
   using K = DecodedFrame::Kind;
+  // packetdrill sniffs only the socket under test's segments: an ICMP echo reply or an ARP
+  // from the host is not the script's business.
+  if (s_.drill && f.kind != K::kTcp && f.kind != K::kUdp) return false;
   if ((f.kind == K::kArp || f.kind == K::kNdp) && !strict_) return false;
   for (const auto& ig : ignores_) {
     auto in = [](const std::vector<std::string>& names, const std::string& h) {
@@ -911,6 +940,14 @@ void Runner::on_frame(const sim::TraceEvent& ev, const sim::Packet& bytes) {
     }
   }
   const DecodedFrame& fm = *fp;
+  // packetdrill looks only at the socket under test's segments: its 4-tuple is learnt from
+  // its first SYN (sent, or injected to a listener), and segments of other connections (a
+  // closed socket's FIN, say) are passed over.
+  if (s_.drill && fm.kind == DecodedFrame::Kind::kTcp && fm.malformed.empty()) {
+    const auto ports = std::make_pair(fm.sport, fm.dport);
+    if (!drill_sut_ && (fm.tcp_flags & wire::tcp_flag::kSyn)) drill_sut_ = ports;
+    if (drill_sut_ && *drill_sut_ != ports) return;
+  }
 
   const sim::Time now = world_.now();
   auto owner = [this](const wire::IpAddr& a) { return owner_of(a); };
@@ -935,6 +972,8 @@ void Runner::on_frame(const sim::TraceEvent& ev, const sim::Packet& bytes) {
     if (diff.empty() && in_time) diff = check_drill_ts(std::get<ExpectPacket>(e.body), fm, now);
     if (diff.empty() && in_time) {
       note_deviation(e, now);
+      matched_at_.emplace_back(e.loc.line, now);
+      if (drill_pending_check(e)) return;
       bool found = false;
       for (auto& x : expected_) {
         if (x.event == idx) {
@@ -948,6 +987,12 @@ void Runner::on_frame(const sim::TraceEvent& ev, const sim::Packet& bytes) {
       if (!first_same_sender) first_same_sender = idx;
       if (e.time.kind != TimeSpec::Kind::kAny) break;
     }
+  }
+  if (!first_same_sender && s_.drill) {
+    // packetdrill compares a packet only when a `>` line waits for one: an extra packet fails
+    // the next `>` line, and goes unseen after the last one (drill_pending_check).
+    drill_pending_.push_back({fm, actual});
+    return;
   }
   if (!first_same_sender) {
     std::vector<std::string> notes;
@@ -1124,7 +1169,12 @@ void Runner::start_call(std::size_t i) {
   };
   const int fd = static_cast<int>(iarg(0, -1));
   const std::string& n = c.name;
+  // packetdrill: connect() and sendto(MSG_FASTOPEN) make the socket under test connecting again.
+  if (s_.drill && (n == "connect" || (n == "sendto" && a.size() >= 4 && (iarg(3) & stack::kMsgFastopen)))) {
+    drill_sut_.reset();
+  }
   if (n == "socket") {
+    if (s_.drill) drill_sut_.reset();  // a new socket under test (its 4-tuple from its first SYN)
     auto r = h.socket(static_cast<int>(iarg(0)), static_cast<int>(iarg(1)), static_cast<int>(iarg(2)));
     finish_call(i, r ? Outcome::of(*r) : Outcome::error(r.error()));
   } else if (n == "bind" || n == "connect") {
@@ -1844,7 +1894,15 @@ void Runner::do_expect_listed(Host& h, const Expect& x) {
     if (found) return;
     if ((x.value == 4) != (family == stack::kAfInet)) return;
     if (x.name.empty() ? st == stack::TcpState::kListen : ss_state_name(st) != x.name) return;
-    found = line.find(x.value_text) != std::string::npos;
+    bool all = true;
+    std::size_t b = 0;
+    for (std::size_t e = 0; e <= x.value_text.size(); ++e) {
+      if (e == x.value_text.size() || x.value_text[e] == '\n') {
+        if (line.find(x.value_text.substr(b, e - b)) == std::string::npos) all = false;
+        b = e + 1;
+      }
+    }
+    found = all;
   };
   h.socks.for_each([&](stack::SockId, stack::Sock& sk) {
     if (!sk.is_tcp()) return;

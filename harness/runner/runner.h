@@ -80,6 +80,8 @@ struct ScenarioResult {
   // within a tolerance (packetdrill scripts), and its script line (0: none).
   sim::Duration max_deviation;
   int max_deviation_line = 0;
+  // Each expected packet that matched: its script line and when it came (in match order).
+  std::vector<std::pair<int, sim::Time>> matched_at;
   int interrupted_by = 0;        // the signal that ended the run early (RunOptions::stop), or 0
   // The world's hosts, in declaration order (routers included).
   struct HostInfo {

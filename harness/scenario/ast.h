@@ -604,6 +604,8 @@ struct Scenario {
   // connections than the script's are not checked).
   bool drill = false;
   std::uint32_t drill_ts_tick_usecs = 0;
+  // -D TFO_COOKIE: the Fast Open cookie every host's server side gives and accepts.
+  std::vector<std::uint8_t> drill_tfo_cookie;
 };
 
 // The events of a run: `events_for[forced]` when the script has per-personality lines and a

@@ -116,6 +116,9 @@ struct Personality {
   // --- TCP Fast Open (net/ipv4/tcp_fastopen.c) ---
   int tcp_fastopen = 1;               // net.ipv4.tcp_fastopen bits: 1 client, 2 server, ...
   std::string tcp_fastopen_key;       // net.ipv4.tcp_fastopen_key (empty: derived from seed)
+  // Not a sysctl: a server cookie given outright (the packetdrill front end's -D TFO_COOKIE),
+  // used instead of the primary key's for every client; empty: computed.
+  std::vector<std::uint8_t> tcp_fastopen_fixed_cookie;
 
   // --- Ports and TIME_WAIT (inet_hash_connect, __inet_check_established) ---
   int ip_local_port_range[2] = {32768, 60999};  // net.ipv4.ip_local_port_range

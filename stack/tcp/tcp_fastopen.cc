@@ -435,6 +435,12 @@ Sock* tcp_try_fastopen(Host& h, Sock& l, const IpMeta& m, const wire::TcpRepr& t
     const auto keys = tcp_fastopen_keys(h, &l);
     // The cookie to give the client is always the primary key's (tcp_fastopen_cookie_gen).
     valid = tcp_fastopen_cookie_gen(keys.front(), m.src, m.dst);
+    // A configured cookie (packetdrill's -D TFO_COOKIE, computed by Linux for addresses other
+    // than the ones simulated) stands for the primary key's.
+    if (const auto& fixed = h.personality().tcp_fastopen_fixed_cookie; !fixed.empty()) {
+      valid.len = static_cast<int>(std::min<std::size_t>(fixed.size(), valid.val.size()));
+      std::copy_n(fixed.begin(), valid.len, valid.val.begin());
+    }
     if (foc.len > 0) {
       // tcp_fastopen_cookie_gen_check: the primary key, then the backup.
       for (std::size_t i = 0; i < keys.size() && !ret; ++i) {
