@@ -52,6 +52,7 @@ constexpr std::array<MibInfo, static_cast<std::size_t>(Mib::kCount)> kMibs = {{
     {Mib::kTCPAbortOnTimeout, "TCPAbortOnTimeout", "TcpExt"},
     {Mib::kTCPAbortOnLinger, "TCPAbortOnLinger", "TcpExt"},
     {Mib::kTCPTimeouts, "TCPTimeouts", "TcpExt"},
+    {Mib::kTCPLossProbes, "TCPLossProbes", "TcpExt"},
     {Mib::kTCPSynRetrans, "TCPSynRetrans", "TcpExt"},
     {Mib::kTCPChallengeACK, "TCPChallengeACK", "TcpExt"},
     {Mib::kTCPSYNChallenge, "TCPSYNChallenge", "TcpExt"},

@@ -27,7 +27,7 @@ enum class Mib : std::uint16_t {
   // TcpExt
   kListenOverflows, kListenDrops, kSyncookiesSent, kSyncookiesRecv, kSyncookiesFailed,
   kTCPReqQFullDrop, kTCPReqQFullDoCookies, kEmbryonicRsts, kTCPAbortOnData, kTCPAbortOnClose,
-  kTCPAbortOnTimeout, kTCPAbortOnLinger, kTCPTimeouts, kTCPSynRetrans, kTCPChallengeACK,
+  kTCPAbortOnTimeout, kTCPAbortOnLinger, kTCPTimeouts, kTCPLossProbes, kTCPSynRetrans, kTCPChallengeACK,
   kTCPSYNChallenge, kPAWSEstab, kTCPACKSkippedSynRecv, kOutOfWindowIcmps, kTW, kTWRecycled,
   kDelayedACKs, kTCPFastOpenActive, kTCPFastOpenActiveFail, kTCPFastOpenPassive,
   kTCPFastOpenPassiveFail, kTCPFastOpenListenOverflow, kTCPFastOpenCookieReqd,

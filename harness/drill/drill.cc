@@ -319,6 +319,10 @@ struct Translator {
   };
   std::optional<Block> pending_block;
   double max_end = 0;
+  // A `*` packet: packetdrill waits for it as long as it takes; the run goes on this long
+  // after the script's last time for it to come.
+  double any_wait_from = -1;
+  static constexpr double kAnyWait = 120;
   std::map<int, Side> side;  // by generated line index
   struct Extra {
     std::size_t after;  // index into `lines`: inserted after that many generated events
@@ -696,6 +700,7 @@ struct Translator {
           rest = am[1].str() + " ack 0" + rest.substr(static_cast<std::size_t>(am[1].length()));
         }
       }
+      if (outbound && tt->any) any_wait_from = std::max(any_wait_from, prev);
       if (outbound) {
         // The next relative time counts from when this packet really came.
         // Until a run has shown when, a window's packet is taken to come at its end: the next
@@ -937,6 +942,7 @@ Result<DrillScript, DrillError> parse_drill(std::string_view text, const std::st
   double last = 0;
   for (const auto& [l, src] : t.lines) (void)l, (void)src;
   last = std::max(t.prev, t.max_end);
+  if (t.any_wait_from >= 0) last = std::max(last, t.any_wait_from + Translator::kAnyWait);
   for (const auto& x : t.extras) last = std::max(last, x.at);
   emit(fmt_time(last) + " end", t.lines.empty() ? 1 : t.lines.back().second);
 

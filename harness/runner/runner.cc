@@ -372,6 +372,11 @@ class Runner final : public sim::Observer {
   // packetdrill TS mapping: script TS val -> live TS val, and the first of each.
   std::map<std::uint32_t, std::uint32_t> ts_live_;
   std::map<int, int> drill_fds_;                    // script fd -> live fd
+  bool drill_finishing_ = false;                    // past the last event of a packetdrill script
+  bool drill_done() const {
+    return drill_finishing_ && calls_.empty() &&
+           std::all_of(expected_.begin(), expected_.end(), [](const ExpectedPacket& x) { return x.matched; });
+  }
   // packetdrill's socket under test (its ports, local first), and the packets sent while no
   // `>` line waited, to be looked at by the next one.
   std::optional<std::pair<std::uint16_t, std::uint16_t>> drill_sut_;
@@ -628,6 +633,9 @@ void Runner::run_to(sim::Time t) {
     }
     while (!failed() && !q.empty() && q.next_time() <= deadline) {
       if (stop_requested()) return;
+      // packetdrill ends with the script: once every event ran and every expected packet and
+      // blocking call came, nothing more is looked at.
+      if (drill_done()) return;
       q.run_next();
       if (q.events_run() > opt_.max_events) {
         fail(s_.loc, "the scenario ran more than " + std::to_string(opt_.max_events) +
@@ -635,7 +643,7 @@ void Runner::run_to(sim::Time t) {
         return;
       }
     }
-    if (failed()) return;
+    if (failed() || drill_done()) return;
     q.run_until(deadline);
     if (deadline >= t) return;
     check_deadlines(deadline);
@@ -726,13 +734,15 @@ ScenarioResult Runner::run() {
       ++cursor_;
       continue;
     }
+    if (s_.drill && std::holds_alternative<End>(e.body)) drill_finishing_ = true;
     run_to(e.at);
     if (failed()) break;
     // The cursor moves first: packets the event makes are matched against what follows it.
     execute(cursor_++);
   }
+  drill_finishing_ = s_.drill;
   if (built && !failed()) run_to(final_time);
-  if (built && !failed()) check_deadlines(sim::Time::max());
+  if (built && !failed() && !(drill_finishing_ && world_.now() < final_time)) check_deadlines(sim::Time::max());
 
   for (auto& c : captures) {
     if (auto f = c->finish(); !f && !failed()) fail(s_.loc, "writing capture: " + f.error());

@@ -58,6 +58,9 @@ struct Personality {
   int tcp_syn_retries = 6;            // net.ipv4.tcp_syn_retries
   int tcp_synack_retries = 5;         // net.ipv4.tcp_synack_retries
   int tcp_syn_linear_timeouts = 4;    // net.ipv4.tcp_syn_linear_timeouts (Linux >= 6.9)
+  // net.ipv4.tcp_early_retrans: 3 or 4 enable the tail loss probe (RFC 8985 §7; Linux's
+  // default is 3); 0-2 disable it.
+  int tcp_early_retrans = 3;
   sim::Duration rto_initial = sim::Duration::seconds(1);    // TCP_TIMEOUT_INIT, RFC 6298 §2.1
   sim::Duration rto_min = sim::Duration::millis(200);       // TCP_RTO_MIN
   sim::Duration rto_max = sim::Duration::seconds(120);      // TCP_RTO_MAX

@@ -124,6 +124,11 @@ struct TcpCb {
   int backoff = 0;           // icsk_backoff
   sim::Time retrans_stamp;   // when the first (re)transmission of the oldest unacked segment left
   bool retrans_stamp_set = false;
+  // Tail loss probe (tcp_schedule_loss_probe / tcp_send_loss_probe): the retransmission
+  // timer is armed as a probe, and snd_nxt when the last probe went (0: none outstanding).
+  bool tlp_armed = false;
+  std::uint32_t tlp_high_seq = 0;
+  bool tlp_outstanding = false;
   sim::Time rtt_seq_sent;    // for RTT samples without timestamps (Karn's rule)
   SeqNum rtt_seq;
   bool rtt_timing = false;

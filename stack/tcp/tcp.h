@@ -67,6 +67,11 @@ SysResult<std::vector<std::uint8_t>> tcp_recvmsg(Host& h, Sock& s, std::size_t l
 SysResult<SockId> tcp_accept(Host& h, Sock& listener);
 // Whether the send queue can take more data now.
 bool tcp_writable(const Sock& s);
+// tcp_set_xmit_timer: after new data went out or was acknowledged, the retransmission timer
+// runs as a tail loss probe when tcp_schedule_loss_probe allows it, else as the RTO.
+void tcp_set_xmit_timer(Host& h, Sock& s);
+// tcp_send_loss_probe: the probe timer fired.
+void tcp_send_loss_probe(Host& h, Sock& s);
 // secure_tcp_ts_off: the TS offset of every connection between two addresses (a keyed hash
 // of the pair, from the host's seeded secret; Linux keys it with a random boot secret).
 std::uint32_t tcp_ts_offset(const Host& h, const wire::IpAddr& local, const wire::IpAddr& remote);

@@ -303,8 +303,10 @@ AckResult process_ack(Host& h, Sock& s, const wire::TcpRepr& t) {
   } else {
     tp.retrans_stamp = h.now();
     tp.retrans_stamp_set = true;
-    tcp_reset_rtx_timer(h, s, tp.rto);
+    tcp_set_xmit_timer(h, s);
   }
+  // tcp_process_tlp_ack: an ACK beyond the probe ends it.
+  if (tp.tlp_outstanding && after(ack, SeqNum(tp.tlp_high_seq - 1))) tp.tlp_outstanding = false;
   wake(h, s.id);  // room in the send queue
   return AckResult::kOk;
 }

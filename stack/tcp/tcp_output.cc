@@ -407,7 +407,9 @@ void tcp_push(Host& h, Sock& s) {
     sent_any = true;
     if (with_fin) break;
   }
-  if (sent_any && !h.sim().queue().pending(tp.rtx_timer)) tcp_reset_rtx_timer(h, s, tp.rto);
+  // tcp_event_new_data_sent / tcp_schedule_loss_probe: the RTO when none runs, and a loss
+  // probe in its place when one may be scheduled.
+  if (sent_any && (!h.sim().queue().pending(tp.rtx_timer) || tp.tlp_armed)) tcp_set_xmit_timer(h, s);
 }
 
 void tcp_ack_snd_check(Host& h, Sock& s) {

@@ -93,6 +93,11 @@ void retransmit_timer(Host& h, SockId id) {
   const bool syn = tp.state == TcpState::kSynSent || tp.state == TcpState::kSynReceived;
   const bool data_outstanding = tp.snd_una != tp.snd_nxt;
   if (!syn && !data_outstanding) return;
+  if (tp.tlp_armed) {
+    tp.tlp_armed = false;
+    tcp_send_loss_probe(h, s);
+    return;
+  }
   if (tp.state == TcpState::kClosed || tp.state == TcpState::kListen) return;
 
   if (write_timeout(h, s)) {
@@ -202,6 +207,67 @@ void tw_timer(Host& h, SockId id) {
 }
 
 }  // namespace
+
+void tcp_send_loss_probe(Host& h, Sock& s) {
+  TcpCb& tp = s.tcp;
+  // tcp_send_loss_probe: one probe per flight (tlp_high_seq); it retransmits the last segment
+  // sent (the highest sequence), which lets the peer's ACK or SACK show what was lost.
+  // (Linux sends new data instead when there is some and the window allows; not modelled.)
+  if (!tp.tlp_outstanding) {
+    const std::uint32_t queued = static_cast<std::uint32_t>(tp.sndq.size());
+    const std::uint32_t sent = static_cast<std::uint32_t>(tp.snd_nxt - tp.snd_una) - (tp.fin_sent ? 1u : 0u);
+    const std::uint32_t in_flight_data = std::min(sent, queued);
+    const std::uint32_t len = std::min<std::uint32_t>(in_flight_data, std::max<std::uint32_t>(tp.mss_cache, 1));
+    const SeqNum seq = tp.snd_una + (in_flight_data - len);
+    std::uint8_t flags = wire::tcp_flag::kAck;
+    if (tp.fin_sent) flags |= wire::tcp_flag::kFin;
+    if (len > 0) flags |= wire::tcp_flag::kPsh;
+    tp.tlp_outstanding = true;
+    tp.tlp_high_seq = tp.snd_nxt.raw;
+    tp.rtt_timing = false;  // Karn
+    h.counters().inc(Mib::kTCPLossProbes);
+    std::string cause;
+    if (h.observed()) {
+      cause = "tail loss probe: the last segment again, 2 x SRTT after it went unacknowledged";
+    }
+    auto r = tcp_transmit(h, s, flags, seq, tp.sndq.peek(in_flight_data - len, len), std::move(cause));
+    (void)r;
+  }
+  // The retransmission timer takes over, without backing off.
+  tcp_reset_rtx_timer(h, s, clamp_to_user_timeout(h, s, tp.rto));
+}
+
+void tcp_set_xmit_timer(Host& h, Sock& s) {
+  TcpCb& tp = s.tcp;
+  const Personality& p = h.personality();
+  // tcp_schedule_loss_probe: SACK connections not in recovery, data in flight, probing on.
+  const bool open_state = tp.state == TcpState::kEstablished || tp.state == TcpState::kFinWait1 ||
+                          tp.state == TcpState::kCloseWait || tp.state == TcpState::kLastAck ||
+                          tp.state == TcpState::kClosing;
+  if ((p.tcp_early_retrans == 3 || p.tcp_early_retrans == 4) && open_state && tp.sack_ok &&
+      tp.snd_una != tp.snd_nxt && tp.retransmits == 0 && !tp.fastopen->rsk) {
+    const std::uint32_t mss = std::max<std::uint32_t>(tp.mss_cache, 1);
+    const std::uint32_t out = static_cast<std::uint32_t>(tp.snd_nxt - tp.snd_una);
+    const std::uint32_t packets_out = (out + mss - 1) / mss;
+    sim::Duration timeout = p.rto_initial;
+    if (tp.srtt > sim::Duration::zero()) {
+      // 2 x SRTT, plus the minimum RTO for a lone segment (the peer may delay its ACK) or two
+      // jiffies otherwise.
+      timeout = tp.srtt / 4 + (packets_out == 1 ? p.rto_min : sim::Duration::nanos(2 * 1'000'000'000LL / p.hz));
+    }
+    // No later than the RTO would fire for the oldest segment.
+    const sim::Time head_sent = tp.retrans_stamp_set ? tp.retrans_stamp : h.now();
+    const sim::Duration rto_delta = head_sent + tp.rto - h.now();
+    if (rto_delta > sim::Duration::zero()) timeout = std::min(timeout, rto_delta);
+    // jiffies, as a 1000 Hz kernel rounds (usecs_to_jiffies rounds up)
+    const std::int64_t ms = (timeout.ns() + 999'999) / 1'000'000;
+    tcp_reset_rtx_timer(h, s, sim::Duration::millis(ms));
+    tp.tlp_armed = true;
+    return;
+  }
+  tp.tlp_armed = false;
+  tcp_reset_rtx_timer(h, s, tp.rto);
+}
 
 void tcp_reset_rtx_timer(Host& h, Sock& s, sim::Duration when) {
   auto& q = h.sim().queue();
