@@ -383,7 +383,11 @@ class Runner final : public sim::Observer {
   struct PendingPacket {
     DecodedFrame frame;
     std::string actual;
+    sim::Time at;
   };
+  // A `>` line is reached: packetdrill compares it with the oldest packet of the socket under
+  // test it sniffed and has not looked at yet (a FIFO).
+  void drill_take_pending(std::size_t idx);
   std::vector<PendingPacket> drill_pending_;
   // An expected packet came: a packet of the socket under test sent before it and expected by
   // no line fails it (packetdrill would have compared that one first). True when it failed.
@@ -731,6 +735,7 @@ ScenarioResult Runner::run() {
       bool already = false;
       for (const auto& x : expected_) already |= x.event == cursor_;
       if (!already) expected_.push_back({cursor_, false});
+      if (!already && s_.drill) drill_take_pending(cursor_);
       ++cursor_;
       continue;
     }
@@ -1001,7 +1006,7 @@ void Runner::on_frame(const sim::TraceEvent& ev, const sim::Packet& bytes) {
   if (!first_same_sender && s_.drill) {
     // packetdrill compares a packet only when a `>` line waits for one: an extra packet fails
     // the next `>` line, and goes unseen after the last one (drill_pending_check).
-    drill_pending_.push_back({fm, actual});
+    drill_pending_.push_back({fm, actual, now});
     return;
   }
   if (!first_same_sender) {
@@ -1181,7 +1186,8 @@ void Runner::start_call(std::size_t i) {
   const std::string& n = c.name;
   // packetdrill: connect() and sendto(MSG_FASTOPEN) make the socket under test connecting again.
   if (s_.drill && (n == "connect" || (n == "sendto" && a.size() >= 4 && (iarg(3) & stack::kMsgFastopen)))) {
-    drill_sut_.reset();
+    const stack::Sock* sk = h.sock_of_fd(fd);
+    if (!sk || !sk->is_tcp() || sk->tcp.state == stack::TcpState::kClosed) drill_sut_.reset();
   }
   if (n == "socket") {
     if (s_.drill) drill_sut_.reset();  // a new socket under test (its 4-tuple from its first SYN)
@@ -1865,6 +1871,34 @@ std::string Runner::check_drill_ts(const ExpectPacket& p, const DecodedFrame& f,
   return {};
 }
 
+void Runner::drill_take_pending(std::size_t idx) {
+  const Event& e = s_.events[idx];
+  const auto& ep = std::get<ExpectPacket>(e.body);
+  while (!drill_pending_.empty()) {
+    PendingPacket pp = drill_pending_.front();
+    drill_pending_.erase(drill_pending_.begin());
+    if (drill_sut_ && *drill_sut_ != std::make_pair(pp.frame.sport, pp.frame.dport)) continue;
+    const std::string expected = time_prefix(e) + " " + format_pattern(ep.packet);
+    std::string diff = compare_fields(ep.packet, pp.frame, seqs_);
+    if (diff.empty()) diff = check_drill_ts(ep, pp.frame, pp.at);
+    if (!diff.empty()) return fail(e.loc, diff, expected, pp.actual);
+    if (pp.at < earliest_of(e)) {
+      return fail(e.loc, "packet sent too early: at " + sim::format_seconds(pp.at) + " s, expected " + event_time_text(e),
+                  expected, pp.actual);
+    }
+    if (pp.at > latest_of(e)) {
+      return fail(e.loc, "packet sent too late: at " + sim::format_seconds(pp.at) + " s, expected " + event_time_text(e),
+                  expected, pp.actual);
+    }
+    note_deviation(e, pp.at);
+    matched_at_.emplace_back(e.loc.line, pp.at);
+    for (auto& x : expected_) {
+      if (x.event == idx) x.matched = true;
+    }
+    return;
+  }
+}
+
 void Runner::do_expect_tcpinfo(Host& h, const Expect& x) {
   const int fd = drill_fd(x.fd);
   stack::Sock* sk = h.sock_of_fd(fd);
@@ -2014,6 +2048,22 @@ void Runner::do_inject(const Event& e, const Inject& inj) {
     ad.seq_base = seqs_.isn(ad.src, ad.sport, ad.dst, ad.dport);
     ad.ack_base = seqs_.isn(ad.dst, ad.dport, ad.src, ad.sport);
     if (auto it = last_ip_sent_.find(dst_name); it != last_ip_sent_.end()) ad.quote = it->second;
+    // `icmp ... [S:E(L)]`: the quoted TCP segment carries that (relative) sequence number.
+    if (const auto* ip = std::get_if<IcmpPattern>(&p.detail); ip && ip->quoted_seq && !ad.quote.empty()) {
+      auto& q = ad.quote;
+      const bool v4 = (q[0] >> 4) == 4;
+      const std::size_t l4 = v4 ? static_cast<std::size_t>(q[0] & 0xf) * 4 : 40;
+      const std::size_t alen = v4 ? 4 : 16;
+      if (q.size() >= l4 + 8 && q.size() >= (v4 ? 20u : 40u)) {
+        const std::span<const std::uint8_t> b(q);
+        const auto qsrc = wire::IpAddr::from_bytes(b.subspan(v4 ? 12 : 8, alen));
+        const auto qdst = wire::IpAddr::from_bytes(b.subspan(v4 ? 16 : 24, alen));
+        const auto sport = static_cast<std::uint16_t>(q[l4] << 8 | q[l4 + 1]);
+        const auto dport = static_cast<std::uint16_t>(q[l4 + 2] << 8 | q[l4 + 3]);
+        const std::uint32_t seq = seqs_.isn(qsrc, sport, qdst, dport) + ip->quoted_seq->start;
+        for (int k = 0; k < 4; ++k) q[l4 + 4 + static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(seq >> (24 - 8 * k));
+      }
+    }
     // packetdrill: an injected TS ecr names a TS val the script expected earlier; the segment
     // carries the live value that packet had.
     PacketPattern mapped;
