@@ -1,5 +1,7 @@
 #include "harness/cli/run_command.h"
 
+#include "harness/drill/drill.h"
+
 #include <fnmatch.h>
 #include <poll.h>
 #include <sys/wait.h>
@@ -206,6 +208,25 @@ json run_item(const SuiteItem& item, const Scenario& s, const RunArgs& args) {
   }
   opt.stop = &g_stop;
   if (args.before_item) args.before_item(item);
+  if (s.drill) {
+    // A packetdrill script: packetdrill's own timing model (run_drill) and its error form.
+    auto d = drill::load_drill(s.path);
+    if (!d) {
+      ScenarioResult r;
+      r.path = s.path;
+      Failure f;
+      f.loc = s.loc;
+      f.message = d.error().to_string();
+      r.failure = f;
+      return result_json(item, r, args.out_dir);
+    }
+    const auto o = drill::run_drill(*d, opt);
+    ScenarioResult r = o.result;
+    r.passed = o.passed;
+    r.expected_failure = o.expected_failure;
+    if (r.failure) r.failure->message = o.first_line;
+    return result_json(item, r, args.out_dir);
+  }
   return result_json(item, run_scenario(s, opt), args.out_dir);
 }
 
@@ -341,7 +362,7 @@ bool find_scenarios(const std::vector<std::string>& paths, std::vector<Found>* o
     }
     std::vector<Found> here;
     for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
-      if (!it->is_regular_file() || it->path().extension() != ".scn") continue;
+      if (!it->is_regular_file() || (it->path().extension() != ".scn" && it->path().extension() != ".pkt")) continue;
       fs::path rel = it->path().lexically_relative(root);
       rel.replace_extension();
       here.push_back({it->path().string(), rel.generic_string()});
@@ -412,6 +433,17 @@ int run_command(const RunArgs& args, std::ostream& out, std::ostream& err) {
   std::vector<Scenario> scenarios;
   int bad = 0;
   for (const auto& f : found) {
+    if (fs::path(f.path).extension() == ".pkt") {
+      auto d = drill::load_drill(f.path);
+      if (!d) {
+        err << d.error().to_string() << "\n";
+        ++bad;
+        scenarios.emplace_back();
+        continue;
+      }
+      scenarios.push_back(std::move(d->scenario));
+      continue;
+    }
     auto s = parse_scenario_file(f.path);
     if (!s) {
       err << s.error().to_string();

@@ -332,7 +332,8 @@ struct Translator {
   };
   std::vector<Extra> extras;
   // State while walking the events.
-  double prev = 0;  // previous event's script time
+  double prev = 0;         // the base of the next relative time (a packet's actual time when known)
+  double prev_script = 0;  // the previous event's time as the script gives it
   bool passive = false;
   int sut_fd = -1;  // the socket under test (last fd socket() or accept() returned)
   bool any_event = false;
@@ -670,9 +671,10 @@ struct Translator {
     std::optional<double> range_end, block_end;
     if (tt->range_end) range_end = tt->range_rel ? base + *tt->range_end : *tt->range_end;
     if (tt->block_end) block_end = (tt->rel || tt->block_rel) ? base + *tt->block_end : *tt->block_end;
-    if (at + 1e-9 < prev && !tt->any) {
-      return err(s, "time goes backwards: " + fmt_time(at) + " s is before the previous event's " + fmt_time(prev) + " s");
+    if (at + 1e-9 < prev_script && !tt->any) {
+      return err(s, "time goes backwards: " + fmt_time(at) + " s is before the previous event's " + fmt_time(prev_script) + " s");
     }
+    if (!tt->any) prev_script = at;
     const double gap = at - prev;
     const std::int64_t tol = std::max<std::int64_t>(
         tol_usecs, static_cast<std::int64_t>(std::llround(tol_percent / 100.0 * (range_end ? *range_end - prev : gap) * 1e6)));
@@ -714,6 +716,8 @@ struct Translator {
         line = tprefix + " local > remote " + rest;
       } else {
         const bool icmp = starts_with(rest, "icmp");
+        // In IPv6 mode packetdrill sends `icmp` lines as ICMPv6 (its names for the codes).
+        if (icmp && mode == IpMode::kIpv6 && !starts_with(rest, "icmpv6")) rest = "icmpv6" + rest.substr(4);
         if (passive && !icmp) {
           line = tprefix + " inject remote:" + std::to_string(kRemotePort) + " > local:" + std::to_string(bind_port) +
                  " " + rest;
@@ -1153,7 +1157,10 @@ DrillOutcome run_drill(const DrillScript& d0, const RunOptions& opt) {
     DrillOptions next = d.options;
     next.actual_times = actual;
     auto again = parse_drill(d.source, d.scenario.path, next);
-    if (!again) break;  // cannot happen: the same text parsed before
+    if (!again) {  // the same text parsed before; keep the last run, with its captures
+      if (!opt.capture_dir.empty()) o.result = run_scenario(d.scenario, opt);
+      break;
+    }
     d = std::move(*again);
   }
   d.resolutions = rounds;

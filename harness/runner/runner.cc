@@ -900,7 +900,12 @@ void Runner::on_frame(const sim::TraceEvent& ev, const sim::Packet& bytes) {
   ++packets_;
   const wire::Bytes frame(bytes.data(), bytes.size());
   const DecodedFrame f = decode_frame(frame);
-  seqs_.observe(f);
+  // packetdrill numbers the remote's sequence space from its SYN to a listener or its SYN-ACK;
+  // a SYN that crosses ours (simultaneous open) is taken literally.
+  const bool crossing_syn = s_.drill && injecting_ && f.kind == DecodedFrame::Kind::kTcp &&
+                            (f.tcp_flags & wire::tcp_flag::kSyn) && !(f.tcp_flags & wire::tcp_flag::kAck) &&
+                            seqs_.receiver_isn(f) != 0;
+  if (!crossing_syn) seqs_.observe(f);
   auto nh = node_host_.find(ev.node);
   const std::string src_host = nh == node_host_.end() ? std::string() : nh->second;
   const std::string dst_host = owner_of(f.dst);
