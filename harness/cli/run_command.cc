@@ -1,7 +1,5 @@
 #include "harness/cli/run_command.h"
 
-#include "harness/drill/drill.h"
-
 #include <fnmatch.h>
 #include <poll.h>
 #include <sys/wait.h>
@@ -20,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "harness/drill/drill.h"
 #include "harness/scenario/parser.h"
 #include "harness/xml_escape.h"
 #include "stack/personality/personality.h"

@@ -48,7 +48,7 @@ struct Stmt {
 };
 
 struct Parsed {
-  std::vector<std::string> options;  // `--x=y` in the file
+  std::vector<Stmt> options;  // `--x=y` in the file, one each
   std::vector<Stmt> stmts;
   std::optional<std::string> failure_comment;
   int failure_line = 0;
@@ -143,7 +143,7 @@ Result<Parsed, DrillError> split(std::string_view text, const std::string& path)
         if (!starts_with(w, "--")) {
           return Err{DrillError{path, s.line, s.col, "expected a --option, got '" + w + "'"}};
         }
-        out.options.push_back(w);
+        out.options.push_back({w, s.line, s.col});
       }
       continue;
     }
@@ -273,18 +273,24 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
   return s;
 }
 
-// `$((15*1024*1024))` in defaults.sh.
-std::string shell_arith(std::string s) {
+// `$((15*1024*1024))` in defaults.sh: products of decimal numbers, the only arithmetic the
+// corpus's defaults.sh files use. Anything else is nullopt.
+std::optional<std::string> shell_arith(std::string s) {
   for (;;) {
     const auto b = s.find("$((");
     if (b == std::string::npos) return s;
     const auto e = s.find("))", b);
-    if (e == std::string::npos) return s;
+    if (e == std::string::npos) return std::nullopt;
     std::int64_t v = 1;
-    std::string expr = s.substr(b + 3, e - b - 3);
-    std::istringstream in(expr);
+    std::istringstream in(s.substr(b + 3, e - b - 3));
     std::string f;
-    while (std::getline(in, f, '*')) v *= std::stoll(trim(f));
+    while (std::getline(in, f, '*')) {
+      f = trim(f);
+      if (f.empty() || f.size() > 18 || !std::all_of(f.begin(), f.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+      }
+      if (__builtin_mul_overflow(v, std::stoll(f), &v)) return std::nullopt;
+    }
     s = s.substr(0, b) + std::to_string(v) + s.substr(e + 2);
   }
 }
@@ -428,13 +434,12 @@ struct Translator {
     return "[" + ip + "]:" + std::to_string(port);
   }
 
-  std::optional<DrillError> sysctl_line(const Stmt& s, const std::string& name, const std::string& value) {
+  // A knob for the host: `/proc/sys/net/ipv4/x` and `net.ipv4.x` alike.
+  void add_sysctl(const std::string& name, const std::string& value) {
     std::string n = name;
     if (starts_with(n, "/proc/sys/")) n = n.substr(10);
     std::replace(n.begin(), n.end(), '/', '.');
     sysctls.emplace_back(n, value);
-    (void)s;
-    return std::nullopt;
   }
 
   // `defaults.sh`: its sysctl lines (the qdisc and tcp_metrics lines concern a real tun device).
@@ -447,7 +452,9 @@ struct Translator {
       l = trim(l);
       if (!starts_with(l, "sysctl ")) continue;
       if (auto r = l.find('>'); r != std::string::npos) l = trim(l.substr(0, r));
-      std::istringstream ws(shell_arith(l));
+      const auto expanded = shell_arith(l);
+      if (!expanded) return err(s, p.string() + ": arithmetic other than a product of numbers: " + l);
+      std::istringstream ws(*expanded);
       std::vector<std::string> words;
       std::string w;
       // Quoted values keep their spaces.
@@ -469,7 +476,7 @@ struct Translator {
         if (words[k] == "-q" || words[k] == "-w") continue;
         const auto eq = words[k].find('=');
         if (eq == std::string::npos) continue;
-        if (auto e = sysctl_line(s, words[k].substr(0, eq), words[k].substr(eq + 1))) return e;
+        add_sysctl(words[k].substr(0, eq), words[k].substr(eq + 1));
       }
     }
     return std::nullopt;
@@ -504,7 +511,7 @@ struct Translator {
         while (ws >> a) {
           const auto eq = a.find('=');
           if (eq == std::string::npos) return err(s, "set_sysctls.py: expected /proc/sys/...=VALUE, got '" + a + "'");
-          if (auto e = sysctl_line(s, a.substr(0, eq), a.substr(eq + 1))) return e;
+          add_sysctl(a.substr(0, eq), a.substr(eq + 1));
         }
         continue;
       }
@@ -515,7 +522,7 @@ struct Translator {
           if (a == "-q" || a == "-w") continue;
           const auto eq = a.find('=');
           if (eq == std::string::npos) return err(s, "unsupported shell command (not interpreted): " + l);
-          if (auto e = sysctl_line(s, a.substr(0, eq), a.substr(eq + 1))) return e;
+          add_sysctl(a.substr(0, eq), a.substr(eq + 1));
         }
         continue;
       }
@@ -623,17 +630,23 @@ struct Translator {
     static const std::regex ts(R"(TS\s+val\s+(\d+)\s+ecr\s+(\d+))");
     std::smatch m;
     if (std::regex_search(rest, m, ts)) {
-      const auto val = std::stoull(m[1].str());
-      const auto ecr = std::stoull(m[2].str());
-      if (val > 0xffffffffULL || ecr > 0xffffffffULL) {
-        *e = err(s, "TS value out of range");
+      auto u32 = [](const std::string& d) -> std::optional<std::uint32_t> {
+        if (d.size() > 10) return std::nullopt;
+        const auto v = std::stoull(d);  // at most 10 digits: no overflow
+        if (v > 0xffffffffULL) return std::nullopt;
+        return static_cast<std::uint32_t>(v);
+      };
+      const auto val = u32(m[1].str());
+      const auto ecr = u32(m[2].str());
+      if (!val || !ecr) {
+        *e = err(s, "TS value out of range (0 to 4294967295)");
         return {};
       }
       if (outbound) {
-        sd->ts_val = static_cast<std::uint32_t>(val);
+        sd->ts_val = *val;
         rest = m.prefix().str() + "TS val * ecr *" + m.suffix().str();
       } else {
-        sd->ts_ecr = static_cast<std::uint32_t>(ecr);
+        sd->ts_ecr = *ecr;
       }
     }
     return rest;
@@ -661,6 +674,16 @@ struct Translator {
     }
     std::string action = sp == std::string::npos ? "" : trim(text.substr(sp));
     if (action.empty()) return err(s, "expected an event after the time");
+    // Only a command or a %{ }% block spans lines, and packetdrill has no `#` comments: either
+    // in a call or packet line is a mistake (an unclosed bracket, a stray backtick).
+    if (action[0] != '`' && !starts_with(action, "%{")) {
+      if (action.find('\n') != std::string::npos || action.find('`') != std::string::npos) {
+        return err(s, "a backtick inside a system call or packet line (an unterminated command?)");
+      }
+      if (auto h = action.find('#'); h != std::string::npos) {
+        return err(s, "unexpected '#' (packetdrill comments are // and /* */)");
+      }
+    }
     if (!any_event && (tt->rel ? tt->t : tt->t) != 0 && !tt->any) {
       return err(s, "the first event must be at time 0");
     }
@@ -890,14 +913,10 @@ Result<DrillScript, DrillError> parse_drill(std::string_view text, const std::st
   if (!pers) return Err{DrillError{path, 1, 1, "unknown personality '" + profile + "'"}};
   t.scratch = *pers;
   for (const auto& o : p.options) {
-    if (auto e = t.option(o, nullptr)) {
-      e->line = 1;
-      e->col = 1;
-      for (const auto& s : p.stmts) (void)s;
-      return Err{*e};
-    }
+    if (auto e = t.option(o.text, &o)) return Err{*e};
   }
   for (const auto& o : opt.options) {
+    // Command-line options have no line: the error names the option.
     if (!starts_with(o, "--")) return Err{DrillError{path, 0, 0, "expected a --option, got '" + o + "'"}};
     if (auto e = t.option(o, nullptr)) return Err{*e};
   }
@@ -943,9 +962,7 @@ Result<DrillScript, DrillError> parse_drill(std::string_view text, const std::st
   const std::size_t first_event_line = map.size() + 1;
   for (const auto& [l, src] : t.lines) emit(l, src);
   // packetdrill checks nothing after the last event.
-  double last = 0;
-  for (const auto& [l, src] : t.lines) (void)l, (void)src;
-  last = std::max(t.prev, t.max_end);
+  double last = std::max(t.prev, t.max_end);
   if (t.any_wait_from >= 0) last = std::max(last, t.any_wait_from + Translator::kAnyWait);
   for (const auto& x : t.extras) last = std::max(last, x.at);
   emit(fmt_time(last) + " end", t.lines.empty() ? 1 : t.lines.back().second);
@@ -1100,7 +1117,6 @@ std::string errno_text(const std::string& name) {
 std::string packetdrill_error(const DrillScript& d, const Failure& f, std::string* first_line) {
   const std::string where = d.scenario.path + ":" + std::to_string(f.loc.line) + ": ";
   std::string msg = f.message;
-  std::vector<std::string> more;
   static const std::regex call_re(R"(^([a-z_0-9]+)\(\): expected (.*) but got (-?\d+)(?: ([A-Z0-9]+) \(.*\))?$)");
   static const std::regex timing_re(R"(^packet sent too (early|late): at ([0-9.]+) s, expected (?:between )?([0-9.]+) s(?: and ([0-9.]+) s)?$)");
   std::smatch m;
@@ -1131,7 +1147,6 @@ std::string packetdrill_error(const DrillScript& d, const Failure& f, std::strin
   if (!f.expected.empty()) out += "script packet: " + f.expected + "\n";
   if (!f.actual.empty()) out += "actual packet: " + f.actual + "\n";
   for (const auto& n : f.notes) out += "  " + n + "\n";
-  (void)more;
   return out;
 }
 

@@ -50,9 +50,10 @@ TEST(TcpInfoExpr, ConstantsHaveLinuxValues) {
 }
 
 TEST(TcpInfoExpr, PassingAssertsAreOk) {
-  const auto o = run_code("assert tcpi_state == TCP_ESTABLISHED, tcpi_state; assert tcpi_options & 1 == 1\n"
-                          "assert (tcpi_options & TCPI_OPT_SYN_DATA) == 0, tcpi_options",
-                          {{"tcpi_state", 1}, {"tcpi_options", 7}});
+  const auto o = run_code(
+      "assert tcpi_state == TCP_ESTABLISHED, tcpi_state; assert tcpi_options & 1 == 1\n"
+      "assert (tcpi_options & TCPI_OPT_SYN_DATA) == 0, tcpi_options",
+      {{"tcpi_state", 1}, {"tcpi_options", 7}});
   EXPECT_TRUE(o.ok) << o.error;
   EXPECT_FALSE(o.unsupported);
   EXPECT_EQ(o.error, "");
@@ -67,16 +68,20 @@ TEST(TcpInfoExpr, FailingAssertNamesTheTcpiValues) {
 }
 
 TEST(TcpInfoExpr, FailureListsEveryTcpiNameReadButNoConstants) {
-  const auto o = run_code("assert tcpi_rto < tcpi_rtt + TCP_CLOSE", {{"tcpi_rto", 200000}, {"tcpi_rtt", 1000}});
+  const auto o = run_code("assert tcpi_rto < tcpi_rtt + TCP_CLOSE",
+                          {{"tcpi_rto", 200000}, {"tcpi_rtt", 1000}});
   EXPECT_FALSE(o.ok);
-  EXPECT_EQ(o.error, "AssertionError: tcpi_rto < tcpi_rtt + TCP_CLOSE (tcpi_rto = 200000, tcpi_rtt = 1000)");
+  EXPECT_EQ(o.error,
+            "AssertionError: tcpi_rto < tcpi_rtt + TCP_CLOSE (tcpi_rto = 200000, tcpi_rtt = 1000)");
 }
 
 TEST(TcpInfoExpr, BitAndWithAndWithoutParentheses) {
   // Python: `&` binds tighter than `==`, so both spellings mean the same.
   const std::map<std::string, std::int64_t> syn_data{{"tcpi_options", 32 | 4}};
-  EXPECT_TRUE(run_code("assert (tcpi_options & TCPI_OPT_SYN_DATA) == TCPI_OPT_SYN_DATA", syn_data).ok);
-  EXPECT_TRUE(run_code("assert tcpi_options & TCPI_OPT_SYN_DATA == TCPI_OPT_SYN_DATA", syn_data).ok);
+  EXPECT_TRUE(
+      run_code("assert (tcpi_options & TCPI_OPT_SYN_DATA) == TCPI_OPT_SYN_DATA", syn_data).ok);
+  EXPECT_TRUE(
+      run_code("assert tcpi_options & TCPI_OPT_SYN_DATA == TCPI_OPT_SYN_DATA", syn_data).ok);
   const auto o = run_code("assert (tcpi_options & TCPI_OPT_SYN_DATA) == 0, tcpi_options", syn_data);
   EXPECT_FALSE(o.ok);
   EXPECT_EQ(o.error, "AssertionError: (tcpi_options & TCPI_OPT_SYN_DATA) == 0 (tcpi_options = 36)");
@@ -100,10 +105,19 @@ TEST(TcpInfoExpr, ChainedComparisonIsPythons) {
 }
 
 TEST(TcpInfoExpr, FirstFailingStatementEndsTheBlock) {
-  const auto o = run_code("assert tcpi_a == 1\nassert tcpi_b == 1; assert tcpi_c == 1", {{"tcpi_a", 1}, {"tcpi_b", 2}});
+  const auto o = run_code("assert tcpi_a == 1\nassert tcpi_b == 1; assert tcpi_c == 1",
+                          {{"tcpi_a", 1}, {"tcpi_b", 2}});
   EXPECT_FALSE(o.ok);
   // tcpi_c is unknown, but the block stopped at tcpi_b.
   EXPECT_EQ(o.error, "AssertionError: tcpi_b == 1 (tcpi_b = 2)");
+}
+
+TEST(TcpInfoExpr, FloorDivisionAndModuloAreHalfOpenAsInPython) {
+  EXPECT_TRUE(run_code("assert -7 // 2 == -4", {}).ok);
+  EXPECT_TRUE(run_code("assert -7 % 2 == 1", {}).ok);
+  EXPECT_TRUE(run_code("assert 7 % -2 == -1", {}).ok);
+  EXPECT_TRUE(run_code("assert 7 // 2 == 3 and 7 % 2 == 1", {}).ok);
+  EXPECT_TRUE(run_code("assert(1 == 1)", {}).ok) << "assert followed by a parenthesis";
 }
 
 TEST(TcpInfoExpr, UnknownNameIsNameError) {
@@ -127,8 +141,8 @@ TEST(TcpInfoExpr, StatementsOtherThanAssertAreUnsupported) {
 }
 
 TEST(TcpInfoExpr, ExpressionsOutsideTheSubsetAreUnsupported) {
-  for (const char* code : {"assert tcpi_state in (1, 2)", "assert tcpi_state == 1 +* 2", "assert 'a' == 'a'",
-                           "assert (tcpi_state == 1"}) {
+  for (const char* code : {"assert tcpi_state in (1, 2)", "assert tcpi_state == 1 +* 2",
+                           "assert 'a' == 'a'", "assert (tcpi_state == 1"}) {
     SCOPED_TRACE(code);
     const auto o = run_code(code, {{"tcpi_state", 1}});
     EXPECT_FALSE(o.ok);
@@ -140,7 +154,8 @@ TEST(TcpInfoExpr, ExpressionsOutsideTheSubsetAreUnsupported) {
 
 TEST(TcpInfoExpr, ParseTimeCheckAcceptsUnknownNames) {
   // At parse time no snapshot exists: names are not looked up.
-  EXPECT_EQ(check_tcpinfo_code("assert tcpi_whatever == TCP_CLOSE; assert (tcpi_options & 32) == 0, tcpi_options"),
+  EXPECT_EQ(check_tcpinfo_code(
+                "assert tcpi_whatever == TCP_CLOSE; assert (tcpi_options & 32) == 0, tcpi_options"),
             std::nullopt);
 }
 
@@ -153,7 +168,8 @@ DrillError parse_error(std::string_view text, const DrillOptions& opt = {},
                        std::source_location where = std::source_location::current()) {
   auto d = parse_drill(text, kPath, opt);
   if (d) {
-    ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line())) << "parsed, expected an error";
+    ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line()))
+        << "parsed, expected an error";
     return {};
   }
   return d.error();
@@ -203,11 +219,14 @@ TEST(DrillParse, TimedShellCommandIsNeverRunAndNamesTheLine) {
       "+0 `rm -rf /`\n");
   EXPECT_EQ(e.line, 3);
   EXPECT_EQ(e.message, "unsupported shell command (not interpreted): rm -rf /");
-  EXPECT_EQ(e.to_string(), "drill_test/x.pkt:3:1: error: unsupported shell command (not interpreted): rm -rf /");
+  EXPECT_EQ(e.to_string(),
+            "drill_test/x.pkt:3:1: error: unsupported shell command (not interpreted): rm -rf /");
 }
 
 TEST(DrillParse, InitShellCommandIsNeverRun) {
-  const auto e = parse_error("// setup\n`touch /tmp/synlab_drill_test_must_not_exist`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n");
+  const auto e = parse_error(
+      "// setup\n`touch /tmp/synlab_drill_test_must_not_exist`\n0 socket(..., SOCK_STREAM, "
+      "IPPROTO_TCP) = 3\n");
   EXPECT_EQ(e.line, 2);
   EXPECT_THAT(e.message, HasSubstr("unsupported shell command"));
   EXPECT_FALSE(std::filesystem::exists("/tmp/synlab_drill_test_must_not_exist"));
@@ -257,7 +276,8 @@ TEST(DrillParse, CodeBlockNeedsASocket) {
 }
 
 TEST(DrillParse, ScriptWithoutEvents) {
-  EXPECT_EQ(parse_error("// only a comment\n/* and\n another */\n").message, "the script has no events");
+  EXPECT_EQ(parse_error("// only a comment\n/* and\n another */\n").message,
+            "the script has no events");
 }
 
 TEST(DrillParse, MissingDefaultsShIsAnError) {
@@ -265,7 +285,57 @@ TEST(DrillParse, MissingDefaultsShIsAnError) {
                        "/nonexistent/synlab/x/x.pkt");
   ASSERT_FALSE(d);
   EXPECT_EQ(d.error().line, 1);
-  EXPECT_THAT(d.error().message, HasSubstr("cannot read /nonexistent/synlab/x/../common/defaults.sh"));
+  EXPECT_THAT(d.error().message,
+              HasSubstr("cannot read /nonexistent/synlab/x/../common/defaults.sh"));
+}
+
+// Inputs the packetdrill_parser fuzz target found (each crashed or was misread before).
+TEST(DrillParse, HugeTsValueIsAnError) {
+  const auto e = parse_error(
+      "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+      "+0 > S 0:0(0) <TS val 99999999999999999999999 ecr 0>\n");
+  EXPECT_EQ(e.line, 2);
+  EXPECT_EQ(e.message, "TS value out of range (0 to 4294967295)");
+}
+
+TEST(DrillParse, DeeplyNestedAssertIsAnErrorNotAStackOverflow) {
+  for (const std::string op : {"-", "~", "not "}) {
+    std::string text = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{ assert ";
+    for (int i = 0; i < 300000; ++i) text += op;
+    text += "1 }%\n";
+    const auto e = parse_error(text);
+    EXPECT_EQ(e.line, 2) << op;
+    EXPECT_THAT(e.message, HasSubstr("too deeply nested")) << op;
+    EXPECT_LT(e.message.size(), 200u) << "the expression is quoted cut short";
+  }
+}
+
+TEST(DrillParse, IntegerOverflowInAssertIsAnError) {
+  for (const char* expr : {"(-9223372036854775807 - 1) // -1 == 1", "9223372036854775807 * 2 == 1",
+                           "9223372036854775807 + 1 == 1", "-(-9223372036854775807 - 1) == 1"}) {
+    const auto e = parse_error(std::string("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{ assert ") + expr + " }%\n");
+    EXPECT_THAT(e.message, HasSubstr("integer overflow")) << expr;
+  }
+}
+
+TEST(DrillParse, TextAfterAHashCannotHideScenarioLines) {
+  // packetdrill has no `#` comments; the scenario language does, so a `#` and a backtick in a
+  // call line once let text through as scenario lines of its own.
+  const auto e = parse_error(
+      "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+      "+0 close(3) = 0 # `\n"
+      "0 local: socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 3\n"
+      "#`\n");
+  EXPECT_EQ(e.line, 2);
+  EXPECT_THAT(e.message, HasSubstr("backtick"));
+  const auto h = parse_error("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3 # x\n");
+  EXPECT_THAT(h.message, HasSubstr("unexpected '#'"));
+}
+
+TEST(DrillParse, BadOptionInTheScriptNamesItsLine) {
+  const auto e = parse_error("// c\n\n--tolerance_usecs=abc\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n");
+  EXPECT_EQ(e.line, 3);
+  EXPECT_EQ(e.message, "bad --tolerance_usecs 'abc'");
 }
 
 TEST(DrillParse, IpModeNames) {
@@ -306,13 +376,16 @@ constexpr const char* kHandshake = R"(// A passive open, one data segment each w
 class DrillRun : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    root_ = std::filesystem::temp_directory_path() / ("synlab_drill_test_" + std::to_string(::getpid()));
+    root_ = std::filesystem::temp_directory_path() /
+            ("synlab_drill_test_" + std::to_string(::getpid()));
     std::filesystem::create_directories(root_ / "common");
-    std::filesystem::create_directories(root_ / "x");  // `x/../common` resolves only through an existing x/
-    std::ofstream(root_ / "common" / "defaults.sh") << "#!/bin/bash\n"
-                                                       "ip tcp_metrics flush all > /dev/null 2>&1\n"
-                                                       "sysctl -q net.ipv4.tcp_rmem=\"4096 540000 $((15*1024*1024))\"\n"
-                                                       "sysctl -q net.ipv4.tcp_timestamps=1\n";
+    std::filesystem::create_directories(root_ /
+                                        "x");  // `x/../common` resolves only through an existing x/
+    std::ofstream(root_ / "common" / "defaults.sh")
+        << "#!/bin/bash\n"
+           "ip tcp_metrics flush all > /dev/null 2>&1\n"
+           "sysctl -q net.ipv4.tcp_rmem=\"4096 540000 $((15*1024*1024))\"\n"
+           "sysctl -q net.ipv4.tcp_timestamps=1\n";
   }
   static void TearDownTestSuite() {
     std::error_code ec;
@@ -321,7 +394,8 @@ class DrillRun : public ::testing::Test {
 
   static std::string path(const std::string& name) { return (root_ / "x" / name).string(); }
 
-  static DrillScript parse(std::string_view text, const std::string& name, const DrillOptions& opt = {},
+  static DrillScript parse(std::string_view text, const std::string& name,
+                           const DrillOptions& opt = {},
                            std::source_location where = std::source_location::current()) {
     auto d = parse_drill(text, path(name), opt);
     if (!d) {
@@ -331,7 +405,8 @@ class DrillRun : public ::testing::Test {
     return std::move(*d);
   }
 
-  static DrillOutcome run(std::string_view text, const std::string& name, const DrillOptions& opt = {},
+  static DrillOutcome run(std::string_view text, const std::string& name,
+                          const DrillOptions& opt = {},
                           std::source_location where = std::source_location::current()) {
     auto d = parse_drill(text, path(name), opt);
     if (!d) {
@@ -367,17 +442,23 @@ TEST_F(DrillRun, PassiveHandshakePasses) {
 }
 
 TEST_F(DrillRun, FailingTcpInfoAssertNamesTheLineAndValue) {
-  const DrillOutcome o = run(replace(kHandshake, "TCP_ESTABLISHED, tcpi_state", "TCP_CLOSE"), "assert.pkt");
+  const DrillOutcome o =
+      run(replace(kHandshake, "TCP_ESTABLISHED, tcpi_state", "TCP_CLOSE"), "assert.pkt");
   EXPECT_FALSE(o.passed);
   EXPECT_THAT(o.error, StartsWith(path("assert.pkt") + ":13: "));
   EXPECT_THAT(o.error, HasSubstr("AssertionError: tcpi_state == TCP_CLOSE (tcpi_state = 1)"));
 }
 
 TEST_F(DrillRun, WrongAckNamesTheFieldAndShowsBothPackets) {
-  const DrillOutcome o = run(replace(kHandshake, "> S. 0:0(0) ack 1 ", "> S. 0:0(0) ack 2 "), "ack.pkt");
+  const DrillOutcome o =
+      run(replace(kHandshake, "> S. 0:0(0) ack 1 ", "> S. 0:0(0) ack 2 "), "ack.pkt");
   EXPECT_FALSE(o.passed);
-  EXPECT_THAT(o.error, HasSubstr(path("ack.pkt") + ":10: error handling packet: live packet field tcp_ack_seq: expected: 2 (0x2) vs actual: 1 (0x1)"));
-  EXPECT_EQ(o.first_line, "error handling packet: live packet field tcp_ack_seq: expected: 2 (0x2) vs actual: 1 (0x1)");
+  EXPECT_THAT(o.error,
+              HasSubstr(path("ack.pkt") + ":10: error handling packet: live packet field "
+                                          "tcp_ack_seq: expected: 2 (0x2) vs actual: 1 (0x1)"));
+  EXPECT_EQ(
+      o.first_line,
+      "error handling packet: live packet field tcp_ack_seq: expected: 2 (0x2) vs actual: 1 (0x1)");
   EXPECT_THAT(o.error, HasSubstr("\nscript packet: "));
   EXPECT_THAT(o.error, HasSubstr("S. 0:0(0) ack 2 <mss 1460,nop,nop,sackOK,nop,wscale 8>"));
   EXPECT_THAT(o.error, HasSubstr("\nactual packet: "));
@@ -388,15 +469,20 @@ TEST_F(DrillRun, WrongSyscallResultIsARuntimeError) {
   const DrillOutcome o = run("0 socket(..., SOCK_STREAM, IPPROTO_UDP) = -99\n", "result.pkt");
   EXPECT_FALSE(o.passed);
   EXPECT_FALSE(o.expected_failure);
-  EXPECT_EQ(o.first_line, "runtime error in socket call: Expected result -99 but got -1 with errno 93 (Protocol not supported)");
-  EXPECT_THAT(o.error, StartsWith(path("result.pkt") + ":1: runtime error in socket call: Expected result -99 but got -1 "
-                                                     "with errno 93 (Protocol not supported)"));
+  EXPECT_EQ(o.first_line,
+            "runtime error in socket call: Expected result -99 but got -1 with errno 93 (Protocol "
+            "not supported)");
+  EXPECT_THAT(o.error,
+              StartsWith(path("result.pkt") +
+                         ":1: runtime error in socket call: Expected result -99 but got -1 "
+                         "with errno 93 (Protocol not supported)"));
 }
 
 TEST_F(DrillRun, FailureSelfTestPassesWhenTheFailureMatches) {
   // packetdrill/tests/linux/packetdrill/socket_wrong_err.pkt's shape: the comment is a regex.
   const std::string script =
-      "// Failure: runtime error in socket call: Expected result -99 but got -1 with errno 93 \\(Protocol not supported\\)\n"
+      "// Failure: runtime error in socket call: Expected result -99 but got -1 with errno 93 "
+      "\\(Protocol not supported\\)\n"
       "+0 socket(..., SOCK_STREAM, IPPROTO_UDP) = -99\n";
   const DrillScript d = parse(script, "selftest.pkt");
   ASSERT_TRUE(d.expected_failure);
@@ -408,19 +494,22 @@ TEST_F(DrillRun, FailureSelfTestPassesWhenTheFailureMatches) {
 }
 
 TEST_F(DrillRun, FailureSelfTestFailsWhenTheFailureDiffers) {
-  const DrillOutcome o = run("// Failure: runtime error in socket call: Expected result -98 .*\n"
-                             "+0 socket(..., SOCK_STREAM, IPPROTO_UDP) = -99\n",
-                             "selftest-other.pkt");
+  const DrillOutcome o =
+      run("// Failure: runtime error in socket call: Expected result -98 .*\n"
+          "+0 socket(..., SOCK_STREAM, IPPROTO_UDP) = -99\n",
+          "selftest-other.pkt");
   EXPECT_TRUE(o.expected_failure);
   EXPECT_FALSE(o.passed);
   // The whole first line must match, not a part of it.
-  const DrillOutcome partial = run("// Failure: runtime error\n+0 socket(..., SOCK_STREAM, IPPROTO_UDP) = -99\n",
-                                   "selftest-partial.pkt");
+  const DrillOutcome partial =
+      run("// Failure: runtime error\n+0 socket(..., SOCK_STREAM, IPPROTO_UDP) = -99\n",
+          "selftest-partial.pkt");
   EXPECT_FALSE(partial.passed);
 }
 
 TEST_F(DrillRun, FailureSelfTestFailsWhenTheScriptPasses) {
-  const DrillOutcome o = run("// Failure: .*\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n", "selftest-pass.pkt");
+  const DrillOutcome o =
+      run("// Failure: .*\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n", "selftest-pass.pkt");
   EXPECT_TRUE(o.expected_failure);
   EXPECT_TRUE(o.result.passed);
   EXPECT_FALSE(o.passed);
@@ -438,7 +527,8 @@ TEST_F(DrillRun, ScriptFdsMapToLiveFds) {
   s = replace(s, "close(4)", "close(6)");
   const DrillOutcome o = run(s, "fds.pkt");
   EXPECT_TRUE(o.passed) << o.error;
-  // The mapped fds still run the script: a write on the listener's script fd fails as on the listener.
+  // The mapped fds still run the script: a write on the listener's script fd fails as on the
+  // listener.
   const DrillOutcome wrong = run(replace(s, "write(6,", "write(4,"), "fds-wrong.pkt");
   EXPECT_FALSE(wrong.passed);
   EXPECT_THAT(wrong.error, HasSubstr(":15: runtime error in write call"));
@@ -447,18 +537,21 @@ TEST_F(DrillRun, ScriptFdsMapToLiveFds) {
 TEST_F(DrillRun, DefinesReplaceWholeWords) {
   DrillOptions opt;
   opt.defines = {{"FD", "3"}, {"TCP", "UDP"}, {"MYPROTO", "IPPROTO_TCP"}};
-  const DrillScript d = parse("0 socket(..., SOCK_STREAM, MYPROTO) = FD\n"
-                              "+0 setsockopt(FD, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0\n"
-                              "+0 close(FD) = 0\n",
-                              "defines.pkt", opt);
+  const DrillScript d = parse(
+      "0 socket(..., SOCK_STREAM, MYPROTO) = FD\n"
+      "+0 setsockopt(FD, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0\n"
+      "+0 close(FD) = 0\n",
+      "defines.pkt", opt);
   // MYPROTO and FD replaced, in one pass: the TCP in MYPROTO's replacement is not replaced.
   EXPECT_THAT(d.generated, HasSubstr("local: socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 3\n"));
-  EXPECT_THAT(d.generated, HasSubstr("local: setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0\n"));
+  EXPECT_THAT(d.generated,
+              HasSubstr("local: setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0\n"));
   EXPECT_THAT(d.generated, HasSubstr("local: close(3) = 0\n"));
   EXPECT_TRUE(run_drill(d).passed);
   // A word that only contains a defined name is left alone.
   opt.defines = {{"SOCK", "nothing"}, {"STREAM", "nothing"}};
-  const DrillScript d2 = parse("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n", "defines2.pkt", opt);
+  const DrillScript d2 =
+      parse("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n", "defines2.pkt", opt);
   EXPECT_THAT(d2.generated, HasSubstr("socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 3"));
 }
 
@@ -471,10 +564,18 @@ TEST_F(DrillRun, EmbeddedOptionsAndCommandLineOverride) {
 }
 
 TEST(DrillProfile, EraProfileByFolder) {
-  EXPECT_EQ(profile_for_path("/w/shared/conformance/packetdrill/packetdrill/tests/linux/listen/a.pkt").first, "linux-3.11");
+  EXPECT_EQ(
+      profile_for_path("/w/shared/conformance/packetdrill/packetdrill/tests/linux/listen/a.pkt")
+          .first,
+      "linux-3.11");
   EXPECT_EQ(profile_for_path("packetdrill/tests/linux/close/b.pkt").first, "linux-3.11");
-  EXPECT_EQ(profile_for_path("/w/shared/conformance/packetdrill/packetdrill/tests/packet-timeout.pkt").first, "linux");
-  EXPECT_EQ(profile_for_path("/w/shared/conformance/packetdrill/tcp/blocking/blocking-accept.pkt").first, "linux");
+  EXPECT_EQ(
+      profile_for_path("/w/shared/conformance/packetdrill/packetdrill/tests/packet-timeout.pkt")
+          .first,
+      "linux");
+  EXPECT_EQ(
+      profile_for_path("/w/shared/conformance/packetdrill/tcp/blocking/blocking-accept.pkt").first,
+      "linux");
   EXPECT_EQ(profile_for_path("tests/linux/a.pkt").first, "linux");
   EXPECT_EQ(profile_for_path("x.pkt").first, "linux");
   EXPECT_THAT(profile_for_path("a/packetdrill/tests/linux/a.pkt").second, HasSubstr("Linux 3.11"));
@@ -507,7 +608,8 @@ TEST(DrillProfile, EraProfileChangesTheStack) {
   // --profile wins over the folder.
   DrillOptions opt;
   opt.profile = "linux";
-  auto forced = parse_drill(kEraHandshake, "/nonexistent/packetdrill/tests/linux/listen/era.pkt", opt);
+  auto forced =
+      parse_drill(kEraHandshake, "/nonexistent/packetdrill/tests/linux/listen/era.pkt", opt);
   ASSERT_TRUE(forced);
   EXPECT_EQ(forced->profile, "linux");
   EXPECT_EQ(forced->profile_reason, "chosen with --profile");
@@ -529,7 +631,8 @@ TEST_F(DrillRun, OutboundPacketWithinToleranceOfItsTime) {
   const DrillOutcome strict = run(s, "tolerance.pkt", opt);
   EXPECT_FALSE(strict.passed);
   EXPECT_EQ(strict.first_line,
-            "error handling packet: timing error: expected outbound packet at 0.003000 sec but happened at 0.000000 sec");
+            "error handling packet: timing error: expected outbound packet at 0.003000 sec but "
+            "happened at 0.000000 sec");
   EXPECT_THAT(strict.error, StartsWith(path("tolerance.pkt") + ":10: "));
 
   // The same option embedded in the script.
@@ -537,7 +640,9 @@ TEST_F(DrillRun, OutboundPacketWithinToleranceOfItsTime) {
   EXPECT_FALSE(embedded.passed);
 }
 
-class DrillIpModes : public DrillRun, public ::testing::WithParamInterface<std::tuple<const char*, IpMode, const char*>> {};
+class DrillIpModes
+    : public DrillRun,
+      public ::testing::WithParamInterface<std::tuple<const char*, IpMode, const char*>> {};
 
 TEST_P(DrillIpModes, HandshakeRunsInEachMode) {
   const auto& [name, mode, mss] = GetParam();
@@ -568,10 +673,11 @@ TEST_P(DrillIpModes, HandshakeRunsInEachMode) {
 
 INSTANTIATE_TEST_SUITE_P(Modes, DrillIpModes,
                          ::testing::Values(std::make_tuple("ipv4", IpMode::kIpv4, "1460"),
-                                           std::make_tuple("ipv4-mapped-ipv6", IpMode::kIpv4MappedIpv6, "1460"),
+                                           std::make_tuple("ipv4-mapped-ipv6",
+                                                           IpMode::kIpv4MappedIpv6, "1460"),
                                            std::make_tuple("ipv6", IpMode::kIpv6, "1440")),
-                         [](const auto& info) {
-                           std::string n = std::get<0>(info.param);
+                         [](const auto& test_param) {
+                           std::string n = std::get<0>(test_param.param);
                            std::replace(n.begin(), n.end(), '-', '_');
                            return n;
                          });

@@ -1,10 +1,17 @@
 #include "harness/drill/tcpinfo_expr.h"
 
 #include <cctype>
+#include <cstdint>
 #include <vector>
 
 namespace synlab::harness::drill {
 namespace {
+
+// An expression as quoted in a message: at most 80 characters.
+std::string quoted(std::string_view e) {
+  if (e.size() <= 80) return std::string(e);
+  return std::string(e.substr(0, 77)) + "...";
+}
 
 // A recursive-descent evaluator over one assert's expression. Written by hand: it is a
 // few dozen lines for a fixed subset, and embedding Python is what the issue asks to avoid.
@@ -61,7 +68,15 @@ class Eval {
     }
     return a;
   }
+  // Every recursion passes through here or atom(): a bounded depth, whatever the input.
+  struct Depth {
+    int& d;
+    explicit Depth(int& x) : d(++x) {}
+    ~Depth() { --d; }
+  };
   std::optional<std::int64_t> not_expr() {
+    Depth guard(depth_);
+    if (depth_ > kMaxDepth) return fail("too deeply nested");
     if (word("not")) {
       auto a = not_expr();
       if (!a) return a;
@@ -152,11 +167,15 @@ class Eval {
       if (op("+")) {
         auto b = product();
         if (!b) return b;
-        a = *a + *b;
+        std::int64_t r = 0;
+        if (__builtin_add_overflow(*a, *b, &r)) return fail("integer overflow (beyond 64 bits)");
+        a = r;
       } else if (op("-")) {
         auto b = product();
         if (!b) return b;
-        a = *a - *b;
+        std::int64_t r = 0;
+        if (__builtin_sub_overflow(*a, *b, &r)) return fail("integer overflow (beyond 64 bits)");
+        a = r;
       } else {
         return a;
       }
@@ -170,25 +189,41 @@ class Eval {
         auto b = unary();
         if (!b) return b;
         if (*b == 0) return fail("ZeroDivisionError");
-        a = *a / *b;
+        if (*a == INT64_MIN && *b == -1) return fail("integer overflow (beyond 64 bits)");
+        // Python's // floors.
+        std::int64_t q = *a / *b;
+        if ((*a % *b != 0) && ((*a < 0) != (*b < 0))) --q;
+        a = q;
       } else if (op("%")) {
         auto b = unary();
         if (!b) return b;
         if (*b == 0) return fail("ZeroDivisionError");
-        a = *a % *b;
+        if (*b == -1) {
+          a = 0;
+        } else {
+          // Python's % takes the divisor's sign.
+          std::int64_t m = *a % *b;
+          if (m != 0 && ((m < 0) != (*b < 0))) m += *b;
+          a = m;
+        }
       } else if (op("*")) {
         auto b = unary();
         if (!b) return b;
-        a = *a * *b;
+        std::int64_t r = 0;
+        if (__builtin_mul_overflow(*a, *b, &r)) return fail("integer overflow (beyond 64 bits)");
+        a = r;
       } else {
         return a;
       }
     }
   }
   std::optional<std::int64_t> unary() {
+    Depth guard(depth_);
+    if (depth_ > kMaxDepth) return fail("too deeply nested");
     if (op("-")) {
       auto a = unary();
       if (!a) return a;
+      if (*a == INT64_MIN) return fail("integer overflow (beyond 64 bits)");
       return -*a;
     }
     if (op("~")) {
@@ -200,11 +235,8 @@ class Eval {
   }
   std::optional<std::int64_t> atom() {
     skip();
-    if (++depth_ > 64) return fail("too deeply nested");
-    struct Leave {
-      int& d;
-      ~Leave() { --d; }
-    } leave{depth_};
+    Depth guard(depth_);
+    if (depth_ > kMaxDepth) return fail("too deeply nested");
     if (i_ >= s_.size()) return fail("unexpected end of expression");
     const char c = s_[i_];
     if (c == '(') {
@@ -256,6 +288,7 @@ class Eval {
   const NameLookup* names_;
   std::string error_;
   int depth_ = 0;
+  static constexpr int kMaxDepth = 200;
 };
 
 // Splits code into statements (`;` and newlines), trimmed, empty ones dropped.
@@ -276,10 +309,12 @@ std::vector<std::string_view> statements(std::string_view code) {
 
 // `assert EXPR[, MSG]`: EXPR (MSG, evaluated by Python only on failure, is not evaluated).
 std::optional<std::string_view> assert_expr(std::string_view st) {
-  if (st.substr(0, 6) != "assert" || st.size() < 7 || !std::isspace(static_cast<unsigned char>(st[6]))) {
+  if (st.substr(0, 6) != "assert" || st.size() < 7 ||
+      !(std::isspace(static_cast<unsigned char>(st[6])) || st[6] == '(')) {
     return std::nullopt;
   }
-  st.remove_prefix(7);
+  st.remove_prefix(6);
+  while (!st.empty() && std::isspace(static_cast<unsigned char>(st.front()))) st.remove_prefix(1);
   // The message starts at the first top-level comma.
   int depth = 0;
   for (std::size_t i = 0; i < st.size(); ++i) {
@@ -306,19 +341,19 @@ AssertOutcome run(std::string_view code, const NameLookup* names) {
       v.reset();
       out.unsupported = true;
       out.ok = false;
-      out.error = "unsupported expression in %{ }%: " + std::string(*e);
+      out.error = "unsupported expression in %{ }%: " + quoted(*e);
       return out;
     }
     if (!v) {
       out.ok = false;
       out.unsupported = ev.error().rfind("NameError", 0) != 0;
       out.error = (out.unsupported ? "unsupported expression in %{ }%: " : "") + ev.error() +
-                  (out.unsupported ? " in " + std::string(*e) : "");
+                  (out.unsupported ? " in " + quoted(*e) : "");
       return out;
     }
     if (names && *v == 0) {
       out.ok = false;
-      out.error = "AssertionError: " + std::string(*e) + (ev.seen.empty() ? "" : " (" + ev.seen + ")");
+      out.error = "AssertionError: " + quoted(*e) + (ev.seen.empty() ? "" : " (" + ev.seen + ")");
       return out;
     }
   }
