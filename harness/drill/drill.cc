@@ -7,14 +7,13 @@
 #include <fstream>
 #include <map>
 #include <regex>
-#include <set>
 #include <sstream>
 
 #include "harness/drill/tcpinfo_expr.h"
 #include "harness/scenario/parser.h"
+#include "stack/counters.h"
 #include "stack/personality/personality.h"
 #include "stack/personality/sysctl.h"
-#include "stack/counters.h"
 #include "stack/socket/errno.h"
 
 namespace synlab::harness::drill {
@@ -26,6 +25,7 @@ constexpr int kDefaultPort = 8080;
 constexpr int kRemotePort = 40001;  // packetdrill binds a throw-away socket for it; a fixed one here
 constexpr double kDefaultTolerancePercent = 12.5;
 constexpr std::int64_t kDefaultToleranceUsecs = 4000;
+constexpr std::size_t kMaxStatement = 64 * 1024;
 
 struct Addresses {
   std::string local, remote, gateway;  // as written in scenario text
@@ -653,6 +653,12 @@ struct Translator {
   }
 
   std::optional<DrillError> event(const Stmt& s) {
+    // No event of the language is this long; the packet and call patterns below are matched
+    // with std::regex, whose recursion grows with the text.
+    if (s.text.size() > kMaxStatement) {
+      return err(s, "event too long (" + std::to_string(s.text.size()) + " characters; at most " +
+                        std::to_string(kMaxStatement) + ")");
+    }
     // The time prefix.
     std::string text = s.text;
     const auto sp = text.find_first_of(" \t");
@@ -684,7 +690,7 @@ struct Translator {
         return err(s, "unexpected '#' (packetdrill comments are // and /* */)");
       }
     }
-    if (!any_event && (tt->rel ? tt->t : tt->t) != 0 && !tt->any) {
+    if (!any_event && tt->t != 0 && !tt->any) {
       return err(s, "the first event must be at time 0");
     }
     any_event = true;

@@ -301,12 +301,19 @@ TEST(DrillParse, HugeTsValueIsAnError) {
 TEST(DrillParse, DeeplyNestedAssertIsAnErrorNotAStackOverflow) {
   for (const std::string op : {"-", "~", "not "}) {
     std::string text = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{ assert ";
-    for (int i = 0; i < 300000; ++i) text += op;
+    for (int i = 0; i < 15000; ++i) text += op;
     text += "1 }%\n";
     const auto e = parse_error(text);
     EXPECT_EQ(e.line, 2) << op;
     EXPECT_THAT(e.message, HasSubstr("too deeply nested")) << op;
     EXPECT_LT(e.message.size(), 200u) << "the expression is quoted cut short";
+    // The evaluator itself, past the front end's 64 KiB limit on an event.
+    std::string code = "assert ";
+    for (int i = 0; i < 300000; ++i) code += op;
+    code += "1";
+    const auto bad = check_tcpinfo_code(code);
+    ASSERT_TRUE(bad.has_value()) << op;
+    EXPECT_THAT(*bad, HasSubstr("too deeply nested")) << op;
   }
 }
 
@@ -330,6 +337,15 @@ TEST(DrillParse, TextAfterAHashCannotHideScenarioLines) {
   EXPECT_THAT(e.message, HasSubstr("backtick"));
   const auto h = parse_error("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3 # x\n");
   EXPECT_THAT(h.message, HasSubstr("unexpected '#'"));
+}
+
+TEST(DrillParse, TenMegabyteLineIsAnError) {
+  std::string text = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 > S 0:0(0) <mss 1460";
+  text += std::string(10u << 20, ' ');
+  text += ">\n";
+  const auto e = parse_error(text);
+  EXPECT_EQ(e.line, 2);
+  EXPECT_THAT(e.message, StartsWith("event too long"));
 }
 
 TEST(DrillParse, BadOptionInTheScriptNamesItsLine) {
