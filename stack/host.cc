@@ -46,7 +46,7 @@ Host::~Host() = default;
 int Host::attach(sim::Link& link, std::optional<sim::MacAddr> mac, int mtu, std::string ifname) {
   Interface i;
   i.ifindex = static_cast<int>(interfaces.size()) + 1;
-  i.name = ifname.empty() ? "eth" + std::to_string(interfaces.size() - 1) : std::move(ifname);
+  i.name = ifname.empty() ? default_ifname(interfaces.size() - 1) : std::move(ifname);
   // Stable, locally administered MACs: 02:00:<node>:<ifindex>.
   i.mac = mac ? *mac
               : sim::MacAddr::local((static_cast<std::uint32_t>(node_ + 1) << 8) | static_cast<std::uint32_t>(i.ifindex));

@@ -115,7 +115,10 @@ class Host {
   const Counters& counters() const { return counters_; }
 
   // --- Configuration -------------------------------------------------------------------
-  // Attaches a new interface to `link` (ifindex 2, 3, ...; named eth0, eth1, ...).
+  // The name attach() gives a host's n-th attached interface (n from 0): eth0, eth1, ...
+  // The scenario parser checks `route ... dev IFNAME` against the same rule.
+  static std::string default_ifname(std::size_t n) { return "eth" + std::to_string(n); }
+  // Attaches a new interface to `link` (ifindex 2, 3, ...; named default_ifname(0), ...).
   int attach(sim::Link& link, std::optional<sim::MacAddr> mac = std::nullopt, int mtu = 1500,
              std::string ifname = {});
   // Adds an address and its on-link route; IPv6 interfaces also get an fe80:: link-local

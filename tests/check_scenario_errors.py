@@ -13,8 +13,8 @@ binary data, NUL bytes, invalid UTF-8, no final newline, an unterminated comment
 The next stderr line must be the source line and the one after it a caret line whose '^' is
 not past the end of the source line (columns count characters; tabs are copied).
 After DIR's files come the generated cases (GENERATED below): inputs too big to keep in the
-repository (a 10 MB line, 100000 nested brackets, a 10000-digit number, a million lines),
-written to a temporary folder and checked the same way, each a TAP point named "generated/NAME".
+repository (a 10 MB line, 100000 nested brackets, a 10000-digit number, a million lines, one
+event past the limit), written to a temporary folder and checked the same way, each a TAP point named "generated/NAME".
 
 wrong: `synlab run FILE` exits 1, and the failure report it prints (from the
 "file:line:col: error:" line to the last line before the "N passed, N failed" summary) equals
@@ -88,6 +88,10 @@ GENERATED = [
     ("million-lines",
      _HEAD + "0 note x\n" * 999_999 + "0 clinet: close(3) = 0\n",
      "1000005:3: unknown host 'clinet' (hosts: client, server)"),
+    # One event past the limit, with no 'repeat' anywhere: the message must not blame one.
+    ("million-and-one-lines",
+     _HEAD + "0 note x\n" * 1_000_001,
+     "1000005:1: too many events (more than 1000000)"),
 ]
 
 

@@ -1801,24 +1801,6 @@ void Runner::do_expect(const Event& e, const Expect& x) {
 
 namespace {
 
-// The TS val of a TCP options area, if it has a timestamps option.
-std::optional<std::uint32_t> ts_val_of(const std::vector<std::uint8_t>& o) {
-  for (std::size_t i = 0; i < o.size();) {
-    if (o[i] == 0) break;
-    if (o[i] == 1) {
-      ++i;
-      continue;
-    }
-    if (i + 1 >= o.size() || o[i + 1] < 2 || i + o[i + 1] > o.size()) break;
-    if (o[i] == 8 && o[i + 1] == 10) {
-      return (std::uint32_t{o[i + 2]} << 24) | (std::uint32_t{o[i + 3]} << 16) | (std::uint32_t{o[i + 4]} << 8) |
-             std::uint32_t{o[i + 5]};
-    }
-    i += o[i + 1];
-  }
-  return std::nullopt;
-}
-
 // ss's state names (iproute2 misc/ss.c sstate_name).
 std::string_view ss_state_name(stack::TcpState s) {
   using T = stack::TcpState;
@@ -1850,14 +1832,16 @@ std::string ss_addr(const wire::IpAddr& a, int family, std::uint16_t port) {
 
 std::string Runner::check_drill_ts(const ExpectPacket& p, const DecodedFrame& f, sim::Time now) {
   if (!p.script_ts_val) return {};
-  const auto live = ts_val_of(f.tcp_options);
-  if (!live) return {};  // the options comparison reports a missing option
-  ts_live_[*p.script_ts_val] = *live;
+  const auto opts = wire::TcpOptions::from_bytes(f.tcp_options);
+  const auto ts = opts ? opts->timestamps() : std::nullopt;
+  if (!ts) return {};  // the options comparison reports a missing option
+  const std::uint32_t live = ts->val;
+  ts_live_[*p.script_ts_val] = live;
   // packetdrill keeps the first TS val per socket: a SYN or SYN-ACK starts a new base
   // (it does not follow a reincarnated connection's values across sockets).
   if (f.tcp_flags & wire::tcp_flag::kSyn) ts_first_.reset();
   if (!ts_first_) {
-    ts_first_ = std::make_pair(*p.script_ts_val, *live);
+    ts_first_ = std::make_pair(*p.script_ts_val, live);
     return {};
   }
   if (s_.drill_ts_tick_usecs == 0) return {};
@@ -1865,7 +1849,7 @@ std::string Runner::check_drill_ts(const ExpectPacket& p, const DecodedFrame& f,
   // script) x tick, both read as microseconds.
   const std::int64_t tick = s_.drill_ts_tick_usecs;
   const std::int64_t want = static_cast<std::int64_t>(static_cast<std::uint32_t>(*p.script_ts_val - ts_first_->first)) * tick;
-  const std::int64_t got = static_cast<std::int64_t>(static_cast<std::uint32_t>(*live - ts_first_->second)) * tick;
+  const std::int64_t got = static_cast<std::int64_t>(static_cast<std::uint32_t>(live - ts_first_->second)) * tick;
   const std::int64_t tol = std::max<std::int64_t>(p.tolerance.us(), tick);
   (void)now;
   if (got < want - tol || got > want + tol) {

@@ -356,6 +356,7 @@ struct RouteDecl {
   std::optional<wire::IpAddr> src;
   std::optional<std::uint32_t> metric;
   SourceLoc loc;
+  SourceLoc dev_loc;  // where `dev IFNAME` names the interface
 };
 
 // `sysctl HOST NAME = VALUE`, `sysctl * NAME = VALUE`. Checked with stack::set_sysctl.

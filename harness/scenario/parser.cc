@@ -35,6 +35,7 @@
 #include "harness/scenario/suggest.h"
 #include "harness/scenario/symbols.h"
 #include "stack/counters.h"
+#include "stack/host.h"
 #include "stack/personality/personality.h"
 #include "stack/personality/sysctl.h"
 #include "stack/socket/errno.h"
@@ -1301,6 +1302,7 @@ void Parser::parse_route() {
     if (w.text == "dev") {
       if (!valid_name(v.text)) fail(v, "bad interface name " + quote(v.text));
       r.dev = v.text;
+      r.dev_loc = loc(v);
     }
   }
   if (dest.text == "default") {
@@ -2965,6 +2967,35 @@ void Parser::finish() {
                        " has addresses but joins no link or segment (add: link " + h->name +
                        " OTHER)");
     }
+  }
+  // `route ... dev IFNAME`: the runner names a host's interfaces lo, then eth0, eth1, ... in
+  // the order its links and attachments are declared (stack::Host::default_ifname), and a
+  // route may come before the link it uses, so this is checked once everything is declared.
+  std::map<std::string, std::size_t> attached;
+  for (const Declaration& d : sc_.declarations) {
+    if (const auto* l = std::get_if<LinkDecl>(&d)) {
+      ++attached[l->a];
+      ++attached[l->b];
+    } else if (const auto* a = std::get_if<AttachDecl>(&d)) {
+      ++attached[a->host];
+    }
+  }
+  for (const Declaration& d : sc_.declarations) {
+    const auto* r = std::get_if<RouteDecl>(&d);
+    if (!r || !r->dev || *r->dev == "lo") continue;
+    const std::size_t n = attached[r->host];
+    // The index the name would have, checked by naming it again (eth01 is not eth1).
+    const std::string_view dev = *r->dev;
+    std::size_t idx = n;
+    if (dev.size() > 3 && dev.size() < 12 && dev.find_first_not_of("0123456789", 3) == std::string_view::npos) {
+      idx = std::stoul(std::string(dev.substr(3)));
+    }
+    if (idx < n && stack::Host::default_ifname(idx) == dev) continue;
+    std::string names = "lo";
+    for (std::size_t i = 0; i < n && i < 8; ++i) names += ", " + stack::Host::default_ifname(i);
+    if (n > 8) names += ", ...";
+    fail(r->dev_loc, "host " + quote(r->host) + " has no interface " + quote(*r->dev) + " (interfaces: " + names +
+                         "; each link or attach gives it the next ethN)");
   }
   // Threads: one call at a time, signals only to threads that exist, all calls back by `end`.
   struct Busy {

@@ -214,6 +214,12 @@ const Case kCases[] = {
      "the source address and the destination are of different IP versions"},
     {"RouteNeedsViaOrDev", net("route client 10.1.0.0/16\n"), 5, 14,
      "a route needs 'via GATEWAY' or 'dev IFNAME'"},
+    {"RouteUnknownDevice", net("route client default via 10.0.0.2 dev eth9\n"), 5, 39,
+     "host 'client' has no interface 'eth9' (interfaces: lo, eth0; each link or attach gives it the next ethN)"},
+    {"RouteDeviceLeadingZero", net("route client 10.1.0.0/16 dev eth00\n"), 5, 30,
+     "host 'client' has no interface 'eth00' (interfaces: lo, eth0; each link or attach gives it the next ethN)"},
+    {"RouteDeviceHugeIndex", net("route client 10.1.0.0/16 dev eth99999999999999999999\n"), 5, 30,
+     "host 'client' has no interface 'eth99999999999999999999' (interfaces: lo, eth0; each link or attach gives it the next ethN)"},
     {"UnknownPersonality", "title: t\npersonality: solaris\n", 2, 14,
      "unknown personality 'solaris' (personalities: linux, linux-3.11, bsd)"},
     {"LinkGapWithoutReorder", "title: t\nhost a 10.0.0.1/24\nhost b 10.0.0.2/24\nlink a b gap 1ms\n",
@@ -233,6 +239,13 @@ const Case kCases[] = {
     {"GroupRangeUnclosed", "title: t\nhost c{1..3 10.0.0.1/24\n", 2, 7,
      "'{' has no '}' (a group range is {1..5}, a repeat variable {I})"},
 };
+
+// A route may name lo, or an interface whose link or attachment is declared after it.
+TEST(ParserErrorsValid, RouteDeviceDeclaredLater) {
+  EXPECT_TRUE(parse_scenario(net("route client 10.9.0.0/16 dev eth1\nroute client 127.0.0.0/8 dev lo\n"
+                                 "host third 10.0.1.2/24\nlink third client\n"),
+                             "ok.scn"));
+}
 
 // 'gap' cannot name a host but can name a link.
 TEST(ParserErrorsValid, LinkNamedGap) {

@@ -280,7 +280,8 @@ TEST(Parser, RouteDeclarations) {
       "route r unreachable 172.16.0.0/12\n"
       "route r prohibit 10.9.9.9 metric 3\n"
       "route r blackhole default\n"
-      "route r throw fd00:1::/32\n");
+      "route r throw fd00:1::/32\n"
+      "host y\nlink y r\n");  // r's eth1, declared after the route that uses it
   auto route = [&](int i) { return std::get<RouteDecl>(s.declarations[3 + i]); };
   EXPECT_TRUE(route(0).dest_default);
   EXPECT_EQ(route(0).dest.to_string(), "0.0.0.0/0");
