@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Checks that bad scenarios fail the way a user needs them to; prints TAP (meson 'tap').
 
-    check_scenario_errors.py SYNLAB broken DIR      each DIR/*.scn must not parse
+    check_scenario_errors.py SYNLAB broken DIR      each DIR/*.scn and DIR/*.pkt must not parse
     check_scenario_errors.py SYNLAB wrong DIR [--update]
                                                     each DIR/*.scn must run and fail
 
 broken: `synlab check FILE` exits 2 within 20 s (SYNLAB_TIME_SCALE times that, e.g. under sanitizers) and its first line of stderr is exactly
 "FILE:LINE:COL: error: MESSAGE". The expectation "LINE:COL: MESSAGE" comes from the sidecar
 DIR/NAME.error (its first line) when there is one, else from the scenario's first comment line
-"# error: LINE:COL: MESSAGE". Use a sidecar for inputs that cannot carry a trailing comment:
+"# error: LINE:COL: MESSAGE" (in a packetdrill script, "// error: LINE:COL: MESSAGE"). Use a sidecar for inputs that cannot carry a trailing comment:
 binary data, NUL bytes, invalid UTF-8, no final newline, an unterminated comment or bracket.
 The next stderr line must be the source line and the one after it a caret line whose '^' is
 not past the end of the source line (columns count characters; tabs are copied).
@@ -88,6 +88,10 @@ GENERATED = [
     ("million-lines",
      _HEAD + "0 note x\n" * 999_999 + "0 clinet: close(3) = 0\n",
      "1000005:3: unknown host 'clinet' (hosts: client, server)"),
+    # A packetdrill script (a name ending in .pkt) with a 10 MB line.
+    ("drill-ten-mb-line.pkt",
+     "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 close(" + "x" * _MB10 + ") = 0\n",
+     f"2:1: event too long ({_MB10 + 14} characters; at most 65536)"),
     # One event past the limit, with no 'repeat' anywhere: the message must not blame one.
     ("million-and-one-lines",
      _HEAD + "0 note x\n" * 1_000_001,
@@ -131,28 +135,29 @@ def expectation(scn):
         m = re.match(r"(\d+):(\d+): (.*?)\r?$", text.splitlines()[0] if text else "")
     else:
         text = scn.read_bytes().decode("utf-8", "replace")
-        m = re.search(r"^# error: (\d+):(\d+): (.*?)\r?$", text, re.M)
+        comment = "//" if scn.suffix == ".pkt" else "#"  # packetdrill scripts comment with //
+        m = re.search(rf"^{comment} error: (\d+):(\d+): (.*?)\r?$", text, re.M)
     return m.groups() if m else None
 
 
 def check_broken(synlab, folder):
     results = []
-    for scn in sorted(folder.glob("*.scn")):
+    for scn in sorted([*folder.glob("*.scn"), *folder.glob("*.pkt")]):
         expected = expectation(scn)
         if expected is None:
             sidecar = scn.with_suffix(".error").name
             results.append((scn.name, False, [f"no 'LINE:COL: MESSAGE' line in {sidecar}"
                                               if scn.with_suffix(".error").exists() else
-                                              f"no '# error: LINE:COL: MESSAGE' line in the file and no {sidecar}"]))
+                                              f"no '{'//' if scn.suffix == '.pkt' else '#'} error: LINE:COL: MESSAGE' line in the file and no {sidecar}"]))
             continue
         details = check_one(synlab, scn, expected)
         results.append((scn.name, not details, details))
     for error in sorted(folder.glob("*.error")):
-        if not error.with_suffix(".scn").exists():
-            results.append((error.name, False, [f"no {error.with_suffix('.scn').name} beside it"]))
+        if not error.with_suffix(".scn").exists() and not error.with_suffix(".pkt").exists():
+            results.append((error.name, False, [f"no {error.with_suffix('.scn').name} or .pkt beside it"]))
     with tempfile.TemporaryDirectory(prefix="synlab-bad-input-") as tmp:
         for name, text, expected in GENERATED:
-            scn = Path(tmp) / f"{name}.scn"
+            scn = Path(tmp) / (name if name.endswith(".pkt") else f"{name}.scn")
             scn.write_text(text, encoding="utf-8")
             m = re.match(r"(\d+):(\d+): (.*)$", expected)
             details = check_one(synlab, scn, m.groups())

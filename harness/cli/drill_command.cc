@@ -45,7 +45,7 @@ int drill_command(const DrillArgs& args, std::ostream& out, std::ostream& err) {
   for (const auto& f : files) {
     auto d = drill::load_drill(f, opt);
     if (!d) {
-      err << d.error().to_string() << "\n";
+      err << d.error().report();
       ++bad;
       continue;
     }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "harness/cli/drill_command.h"
@@ -11,6 +12,7 @@
 #include "harness/cli/golden_command.h"
 #include "harness/cli/run_command.h"
 #include "harness/demo.h"
+#include "harness/drill/drill.h"
 #include "harness/explain/explain_command.h"
 #include "harness/scenario/parser.h"
 
@@ -73,8 +75,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "always", "never"}));
 
   std::vector<std::string> check_paths;
-  auto* check_cmd = app.add_subcommand("check", "Parse scenarios without running them (exit 2 on any error)");
-  check_cmd->add_option("paths", check_paths, "Scenario files or folders")->required();
+  auto* check_cmd = app.add_subcommand("check", "Parse scenarios and packetdrill scripts without running them (exit 2 on any error)");
+  check_cmd->add_option("paths", check_paths, "Scenario files (.scn), packetdrill scripts (.pkt) or folders")->required();
 
   synlab::harness::GoldenArgs golden;
   auto* golden_cmd = app.add_subcommand(
@@ -192,6 +194,14 @@ int main(int argc, char** argv) {
     }
     int bad = 0;
     for (const auto& f : found) {
+      if (std::filesystem::path(f.path).extension() == ".pkt") {
+        // A packetdrill script: read and translated as `synlab drill` would, not run.
+        if (auto d = synlab::harness::drill::load_drill(f.path); !d) {
+          std::cerr << d.error().report();
+          ++bad;
+        }
+        continue;
+      }
       auto s = synlab::harness::parse_scenario_file(f.path);
       if (!s) {
         std::cerr << s.error().to_string();

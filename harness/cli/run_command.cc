@@ -435,7 +435,7 @@ int run_command(const RunArgs& args, std::ostream& out, std::ostream& err) {
     if (fs::path(f.path).extension() == ".pkt") {
       auto d = drill::load_drill(f.path);
       if (!d) {
-        err << d.error().to_string() << "\n";
+        err << d.error().report();
         ++bad;
         scenarios.emplace_back();
         continue;

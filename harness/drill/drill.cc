@@ -40,6 +40,48 @@ std::string trim(std::string_view s) {
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
+bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// The column (in characters, from 1) where `token` first appears in line `line` of `text`, at
+// or after column `from`: a word token only as a whole word. 0 when it is not there (the
+// translation rewrote it, or it spans lines).
+int column_of(std::string_view text, int line, int from, std::string_view token) {
+  if (token.empty() || line < 1) return 0;
+  std::size_t start = 0;
+  for (int l = 1; l < line; ++l) {
+    start = text.find('\n', start);
+    if (start == std::string_view::npos) return 0;
+    ++start;
+  }
+  std::string_view ln = text.substr(start, text.find('\n', start) - start);
+  // Columns count characters: skip UTF-8 continuation bytes.
+  auto col_at = [&](std::size_t byte) {
+    int c = 1;
+    for (std::size_t i = 0; i < byte; ++i) c += (static_cast<unsigned char>(ln[i]) & 0xc0) != 0x80;
+    return c;
+  };
+  const bool word = word_char(token.front()) && word_char(token.back());
+  for (std::size_t at = ln.find(token); at != std::string_view::npos; at = ln.find(token, at + 1)) {
+    if (col_at(at) < from) continue;
+    if (word && ((at > 0 && word_char(ln[at - 1])) ||
+                 (at + token.size() < ln.size() && word_char(ln[at + token.size()])))) {
+      continue;
+    }
+    return col_at(at);
+  }
+  return 0;
+}
+
+// The word at character column `col` of a shown line (a scenario parser error's caret).
+std::string word_at(std::string_view shown, int col) {
+  std::size_t i = 0;
+  for (int c = 1; i < shown.size() && c < col; ++i) c += (static_cast<unsigned char>(shown[i]) & 0xc0) != 0x80;
+  std::size_t e = i;
+  while (e < shown.size() && (word_char(shown[e]) || shown[e] == '-' || shown[e] == '.' || shown[e] == ':')) ++e;
+  if (e == i && i < shown.size()) ++e;  // a lone punctuation character
+  return std::string(shown.substr(i, e - i));
+}
+
 // One statement of the script: its text (lines joined) and where it starts.
 struct Stmt {
   std::string text;
@@ -63,6 +105,12 @@ Result<Parsed, DrillError> split(std::string_view text, const std::string& path)
   bool in_tick = false, in_code = false, in_block_comment = false, in_string = false;
   int line = 1;
   std::size_t line_start = 0;
+  // Where the open backtick, %{ or /* began, for the error when the file ends inside it.
+  int open_line = 0, open_col = 0;
+  auto opened = [&](std::size_t i) {
+    open_line = line;
+    open_col = static_cast<int>(i - line_start) + 1;
+  };
   auto flush = [&]() {
     std::string t = trim(cur);
     if (!t.empty()) out.stmts.push_back({t, cur_line, cur_col});
@@ -90,6 +138,7 @@ Result<Parsed, DrillError> split(std::string_view text, const std::string& path)
     }
     if (!in_tick && !in_code && !in_string && c == '/' && n == '*') {
       in_block_comment = true;
+      opened(i);
       ++i;
       continue;
     }
@@ -121,16 +170,21 @@ Result<Parsed, DrillError> split(std::string_view text, const std::string& path)
       else cur += c;
       continue;
     }
-    if (c == '`') in_tick = !in_tick;
-    else if (!in_tick && c == '%' && n == '{') in_code = true, cur += "%{", ++i;
+    if (c == '`') {
+      in_tick = !in_tick;
+      if (in_tick) opened(i);
+    } else if (!in_tick && c == '%' && n == '{') {
+      opened(i);
+      in_code = true, cur += "%{", ++i;
+    }
     else if (!in_tick && c == '"') in_string = true;
     else if (!in_tick && (c == '(' || c == '[' || c == '{')) ++depth;
     else if (!in_tick && (c == ')' || c == ']' || c == '}')) --depth;
     if (c != '%' || !in_code) cur += c;
   }
-  if (in_tick) return Err{DrillError{path, cur_line, cur_col, "unterminated backtick command"}};
-  if (in_code) return Err{DrillError{path, cur_line, cur_col, "unterminated %{ }% block"}};
-  if (in_block_comment) return Err{DrillError{path, line, 1, "unterminated /* comment"}};
+  if (in_tick) return Err{DrillError{path, open_line, open_col, "unterminated backtick command"}};
+  if (in_code) return Err{DrillError{path, open_line, open_col, "unterminated %{ }% block"}};
+  if (in_block_comment) return Err{DrillError{path, open_line, open_col, "unterminated /* comment"}};
   flush();
   // Leading `--option` statements (several may share a line).
   std::vector<Stmt> rest;
@@ -299,6 +353,7 @@ struct Translator {
   const std::string& path;
   const DrillOptions& opt;
   DrillScript out;
+  std::string_view src;  // the script's text, for error columns
   // Options.
   IpMode mode = IpMode::kIpv4;
   std::int64_t tol_usecs = kDefaultToleranceUsecs;
@@ -345,6 +400,11 @@ struct Translator {
   bool any_event = false;
 
   DrillError err(const Stmt& s, std::string m) const { return DrillError{path, s.line, s.col, std::move(m)}; }
+  // An error at `token`'s first place in the statement's line from its start (else at the start).
+  DrillError err_at(const Stmt& s, std::string_view token, std::string m) const {
+    const int c = column_of(src, s.line, s.col, token);
+    return DrillError{path, s.line, c ? c : s.col, std::move(m)};
+  }
 
   std::optional<DrillError> option(const std::string& o, const Stmt* where) {
     auto eq = o.find('=');
@@ -684,10 +744,10 @@ struct Translator {
     // in a call or packet line is a mistake (an unclosed bracket, a stray backtick).
     if (action[0] != '`' && !starts_with(action, "%{")) {
       if (action.find('\n') != std::string::npos || action.find('`') != std::string::npos) {
-        return err(s, "a backtick inside a system call or packet line (an unterminated command?)");
+        return err_at(s, "`", "a backtick inside a system call or packet line (an unterminated command?)");
       }
       if (auto h = action.find('#'); h != std::string::npos) {
-        return err(s, "unexpected '#' (packetdrill comments are // and /* */)");
+        return err_at(s, "#", "unexpected '#' (packetdrill comments are // and /* */)");
       }
     }
     if (!any_event && tt->t != 0 && !tt->any) {
@@ -719,6 +779,12 @@ struct Translator {
       const bool outbound = action[0] == '>';
       if (!outbound && (tt->any || range_end)) return err(s, "`*` and `~` ranges are for outbound packets only");
       std::string rest = trim(action.substr(1));
+      if (const auto lt = rest.find('<'); lt != std::string::npos && rest.find('>', lt) == std::string::npos) {
+        // Else the scenario parser would look for the '>' in the lines after this one.
+        const int dir = column_of(src, s.line, s.col, action.substr(0, 1));
+        const int c = dir ? column_of(src, s.line, dir + 1, "<") : 0;
+        return DrillError{path, s.line, c ? c : s.col, "'<' opens TCP options that no '>' closes"};
+      }
       std::optional<DrillError> e;
       rest = packet_text(s, rest, outbound, &sd, &e);
       if (e) return e;
@@ -762,7 +828,11 @@ struct Translator {
       if (tt->any || range_end || block_end) return err(s, "a shell command takes a plain time");
       const auto e = action.rfind('`');
       if (e == 0) return err(s, "unterminated backtick command");
-      return timed_command(s, at, action.substr(1, e - 1));
+      auto r = timed_command(s, at, action.substr(1, e - 1));
+      if (r && r->line == s.line && r->col == s.col) {
+        if (const int c = column_of(src, s.line, s.col, "`")) r->col = c;  // at the command
+      }
+      return r;
     }
     if (starts_with(action, "%{")) {
       if (tt->any || range_end || block_end) return err(s, "a %{ }% block takes a plain time");
@@ -798,7 +868,7 @@ struct Translator {
         }
       }
     }
-    if (close == std::string::npos) return err(s, "unbalanced parentheses in " + name + "()");
+    if (close == std::string::npos) return err_at(s, "(", "unbalanced parentheses in " + name + "()");
     std::vector<std::string> args = split_args(action.substr(open + 1, close - open - 1));
     std::string result = trim(action.substr(close + 1));
     const auto a = addresses();
@@ -912,7 +982,7 @@ Result<DrillScript, DrillError> parse_drill(std::string_view text, const std::st
   auto sp = split(text, path);
   if (!sp) return Err{sp.error()};
   Parsed& p = *sp;
-  Translator t{path, opt, {}};
+  Translator t{path, opt, {}, text};
   auto [profile, reason] = profile_for_path(path);
   if (opt.profile) profile = *opt.profile, reason = "chosen with --profile";
   auto pers = stack::make_personality(profile);
@@ -981,7 +1051,12 @@ Result<DrillScript, DrillError> parse_drill(std::string_view text, const std::st
     if (static_cast<std::size_t>(pe.line) >= first_event_line && static_cast<std::size_t>(pe.line) <= map.size()) {
       msg += " (in the translated line: " + trim(pe.source_line) + ")";
     }
-    return Err{DrillError{path, line, 1, msg}};
+    // The column of the word the caret is under, where the script has it (after the time).
+    int col = 1;
+    if (static_cast<std::size_t>(pe.line) >= first_event_line && static_cast<std::size_t>(pe.line) <= map.size()) {
+      if (const int c = column_of(text, line, 2, word_at(pe.source_line, pe.caret_col))) col = c;
+    }
+    return Err{DrillError{path, line, col, msg}};
   }
   Scenario sc = std::move(*parsed);
   sc.path = path;
@@ -1066,7 +1141,16 @@ Result<DrillScript, DrillError> load_drill(const std::string& path, const DrillO
   if (!in) return Err{DrillError{path, 0, 0, "cannot read the script"}};
   std::ostringstream ss;
   ss << in.rdbuf();
-  return parse_drill(ss.str(), path, opt);
+  const std::string text = ss.str();
+  auto d = parse_drill(text, path, opt);
+  if (!d && d.error().line > 0) {
+    // The source line and caret, as the scenario parser shows them.
+    DrillError e = d.error();
+    const std::string full = make_parse_error(text, path, e.line, e.col, e.message).to_string();
+    e.excerpt = full.substr(full.find('\n') + 1);
+    return Err{std::move(e)};
+  }
+  return d;
 }
 
 namespace {

@@ -61,7 +61,12 @@ struct DrillError {
   int line = 0;
   int col = 1;
   std::string message;
+  // The script's line and a caret under `col` (load_drill fills it in; empty when unknown).
+  std::string excerpt;
+  // The first line only: "file:line:col: error: message".
   std::string to_string() const;
+  // What the command line prints: to_string(), then the excerpt, each line ending in '\n'.
+  std::string report() const { return to_string() + "\n" + excerpt; }
 };
 
 struct DrillScript {

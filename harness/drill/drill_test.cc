@@ -220,7 +220,7 @@ TEST(DrillParse, TimedShellCommandIsNeverRunAndNamesTheLine) {
   EXPECT_EQ(e.line, 3);
   EXPECT_EQ(e.message, "unsupported shell command (not interpreted): rm -rf /");
   EXPECT_EQ(e.to_string(),
-            "drill_test/x.pkt:3:1: error: unsupported shell command (not interpreted): rm -rf /");
+            "drill_test/x.pkt:3:4: error: unsupported shell command (not interpreted): rm -rf /");
 }
 
 TEST(DrillParse, InitShellCommandIsNeverRun) {
@@ -248,7 +248,7 @@ TEST(DrillParse, UnterminatedBacktickNamesWhereItOpened) {
       "+0 close(3) = 0\n");
   EXPECT_EQ(e.line, 3);
   EXPECT_EQ(e.message, "unterminated backtick command");
-  EXPECT_EQ(e.to_string(), "drill_test/x.pkt:3:1: error: unterminated backtick command");
+  EXPECT_EQ(e.to_string(), "drill_test/x.pkt:3:4: error: unterminated backtick command");  // at the backtick
 }
 
 TEST(DrillParse, UnterminatedCodeBlockNamesWhereItOpened) {
@@ -257,7 +257,45 @@ TEST(DrillParse, UnterminatedCodeBlockNamesWhereItOpened) {
       "+0 %{ assert tcpi_state == TCP_CLOSE\n"
       "+0 close(3) = 0\n");
   EXPECT_EQ(e.line, 2);
+  EXPECT_EQ(e.col, 4);  // at the %{
   EXPECT_EQ(e.message, "unterminated %{ }% block");
+}
+
+TEST(DrillParse, UnterminatedBlockCommentNamesWhereItOpened) {
+  const auto e = parse_error("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n  /* never closed\n+0 close(3) = 0\n");
+  EXPECT_EQ(e.to_string(), "drill_test/x.pkt:2:3: error: unterminated /* comment");
+}
+
+// An error the scenario parser finds in the translated line points at the same word in the
+// script's line (the translated line differs: times, hosts, ports).
+TEST(DrillParse, TranslatedLineErrorsPointAtTheScriptsWord) {
+  const std::string head = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n";
+  auto e = parse_error(head + "+0  frobnicate(3) = 0\n");
+  EXPECT_EQ(e.line, 2);
+  EXPECT_EQ(e.col, 5);
+  EXPECT_THAT(e.message, StartsWith("unknown call 'frobnicate' (in the translated line: "));
+  e = parse_error(head + "+0 < S 0:0(0) win 9999999\n");
+  EXPECT_EQ(e.col, 19);
+  EXPECT_THAT(e.message, StartsWith("window '9999999' is out of range"));
+  // A word only as a whole word: the S of SOCK_STREAM is not the flags' S.
+  e = parse_error(head + "+0 setsockopt(3, SOL_SOCKET, SO_NOSUCH, [1], 4) = 0\n");
+  EXPECT_EQ(e.col, 30);
+}
+
+TEST(DrillParse, UnclosedOptionListIsAnErrorOnItsLine) {
+  const auto e = parse_error("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 < S 0:0(0) win 1000 <mss 1000\n+0 close(3) = 0\n");
+  EXPECT_EQ(e.to_string(), "drill_test/x.pkt:2:24: error: '<' opens TCP options that no '>' closes");
+}
+
+// What `synlab drill` and `synlab check` print: the script's line and a caret under the column.
+TEST(DrillParse, LoadDrillReportShowsTheLineAndACaret) {
+  const auto path = std::filesystem::temp_directory_path() / ("synlab_drill_report_" + std::to_string(getpid()) + ".pkt");
+  std::ofstream(path) << "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0\tclose(3, 4) = 0\n";
+  const auto d = load_drill(path.string());
+  std::filesystem::remove(path);
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().report(), path.string() + ":2:4: error: 'close' takes 1 argument, got 2: close(FD) (in the "
+                                "translated line: 0.000000 local: close(3, 4) = 0)\n+0\tclose(3, 4) = 0\n  \t^\n");
 }
 
 TEST(DrillParse, CodeBlockOutsideTheSubsetIsAParseError) {

@@ -3035,25 +3035,31 @@ void Parser::finish() {
 // --- Errors as text -----------------------------------------------------------------------
 
 ParseError Parser::to_error(const Failure& f) const {
+  return make_parse_error(text_, *file_, f.line, f.col, f.message);
+}
+
+}  // namespace
+
+ParseError make_parse_error(std::string_view text, std::string file, int line_no, int col, std::string message) {
   ParseError e;
-  e.file = *file_;
-  e.line = f.line;
-  e.col = f.col;
-  e.message = f.message;
+  e.file = std::move(file);
+  e.line = line_no;
+  e.col = col;
+  e.message = std::move(message);
   // The line's bytes.
   std::size_t start = 0;
-  for (int l = 1; l < f.line && start < text_.size(); ++l) {
-    const std::size_t nl = text_.find('\n', start);
+  for (int l = 1; l < line_no && start < text.size(); ++l) {
+    const std::size_t nl = text.find('\n', start);
     if (nl == std::string_view::npos) {
-      start = text_.size();
+      start = text.size();
       break;
     }
     start = nl + 1;
   }
-  std::size_t end = text_.find('\n', start);
-  if (end == std::string_view::npos) end = text_.size();
-  if (end > start && text_[end - 1] == '\r') --end;
-  const std::string_view line = text_.substr(start, end - start);
+  std::size_t end = text.find('\n', start);
+  if (end == std::string_view::npos) end = text.size();
+  if (end > start && text[end - 1] == '\r') --end;
+  const std::string_view line = text.substr(start, end - start);
   // Walk characters: valid UTF-8 sequences are one column, anything else one '?' column.
   auto char_len = [&](std::size_t i) -> std::size_t {
     const auto c = static_cast<unsigned char>(line[i]);
@@ -3070,7 +3076,7 @@ ParseError Parser::to_error(const Failure& f) const {
   };
   std::size_t caret_byte = 0;
   int c = 1;
-  while (caret_byte < line.size() && c < f.col) {
+  while (caret_byte < line.size() && c < col) {
     const std::size_t n = char_len(caret_byte);
     caret_byte += n ? n : 1;
     ++c;
@@ -3102,7 +3108,6 @@ ParseError Parser::to_error(const Failure& f) const {
   return e;
 }
 
-}  // namespace
 
 std::string ParseError::to_string() const {
   std::string out = file;

@@ -39,6 +39,10 @@ struct ParseError {
   std::string to_string() const;
 };
 
+// The error at (line, col) of `text`, with the source line and caret to_string() shows; for
+// front ends (packetdrill) that report their own errors in the scenario parser's form.
+ParseError make_parse_error(std::string_view text, std::string file, int line, int col, std::string message);
+
 struct ParseLimits {
   std::size_t max_events = 1'000'000;        // after expanding repeat blocks
   std::size_t max_declarations = 1'000'000;  // after expanding groups
