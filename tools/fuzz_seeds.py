@@ -3,7 +3,7 @@
 
   fuzz_seeds.py OUT_DIR [--root ROOT] [--packetdrill DIR] [TARGET ...]   (default: every target)
 
-OUT_DIR/scenario_parser/  the bundled scenarios and tests/bad-input/ (files under 1 MB)
+OUT_DIR/scenario_parser/  the bundled scenarios and tests/bad-input/ but its .pkt files (under 1 MB)
 OUT_DIR/capture_reader/   the golden captures in pcaps/
 OUT_DIR/wire_receive/     every frame of every golden capture, twice: to the server and to the
                           client, in wire_receive's input format (fuzz/wire_receive.cc):
@@ -11,7 +11,8 @@ OUT_DIR/wire_receive/     every frame of every golden capture, twice: to the ser
                           u16 big-endian length, the frame
 OUT_DIR/packetdrill_parser/  every .pkt script of the packetdrill corpus (--packetdrill, by
                           default ROOT/../shared/conformance/packetdrill; read from there, never
-                          copied into the repository; no seeds when it is absent)
+                          copied into the repository; none from there when it is absent) and
+                          the malformed scripts of tests/bad-input/
 """
 import argparse
 import hashlib
@@ -66,7 +67,8 @@ def main():
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True, exist_ok=True)
         counts[target] = 0
-    for f in sorted((root / "scenarios").rglob("*.scn")) + sorted((root / "tests" / "bad-input").rglob("*")):
+    bad_input = sorted((root / "tests" / "bad-input").rglob("*"))
+    for f in sorted((root / "scenarios").rglob("*.scn")) + [b for b in bad_input if b.suffix != ".pkt"]:
         if "scenario_parser" in counts and f.is_file() and f.stat().st_size < (1 << 20):
             write(out / "scenario_parser", f.read_bytes())
             counts["scenario_parser"] += 1
@@ -83,8 +85,9 @@ def main():
             for flags in (4, 6):
                 write(out / "wire_receive", bytes([flags]) + struct.pack(">H", len(frame)) + frame)
                 counts["wire_receive"] += 1
-    if "packetdrill_parser" in counts and packetdrill.is_dir():
-        for f in sorted(packetdrill.rglob("*.pkt")):
+    if "packetdrill_parser" in counts:
+        corpus = sorted(packetdrill.rglob("*.pkt")) if packetdrill.is_dir() else []
+        for f in corpus + [b for b in bad_input if b.suffix == ".pkt"]:
             if f.is_file() and f.stat().st_size < (1 << 20):
                 write(out / "packetdrill_parser", f.read_bytes())
                 counts["packetdrill_parser"] += 1
