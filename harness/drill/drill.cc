@@ -72,6 +72,29 @@ int column_of(std::string_view text, int line, int from, std::string_view token)
   return 0;
 }
 
+// The column (in characters) of the first byte of line `line` that is not valid UTF-8 (1 when
+// there is none).
+int invalid_utf8_column(std::string_view text, int line) {
+  std::size_t start = 0;
+  for (int l = 1; l < line && start != std::string_view::npos; ++l) {
+    start = text.find('\n', start);
+    if (start != std::string_view::npos) ++start;
+  }
+  if (start == std::string_view::npos) return 1;
+  const std::string_view ln = text.substr(start, text.find('\n', start) - start);
+  int col = 1;
+  for (std::size_t i = 0; i < ln.size(); ++col) {
+    const auto c = static_cast<unsigned char>(ln[i]);
+    const std::size_t n = c < 0x80 ? 1 : (c >= 0xc2 && c <= 0xdf) ? 2 : (c >= 0xe0 && c <= 0xef) ? 3 : (c >= 0xf0 && c <= 0xf4) ? 4 : 0;
+    if (n == 0 || i + n > ln.size()) return col;
+    for (std::size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(ln[i + k]) & 0xc0) != 0x80) return col;
+    }
+    i += n;
+  }
+  return 1;
+}
+
 // The word at character column `col` of a shown line (a scenario parser error's caret).
 std::string word_at(std::string_view shown, int col) {
   std::size_t i = 0;
@@ -760,6 +783,11 @@ struct Translator {
     std::optional<double> range_end, block_end;
     if (tt->range_end) range_end = tt->range_rel ? base + *tt->range_end : *tt->range_end;
     if (tt->block_end) block_end = (tt->rel || tt->block_rel) ? base + *tt->block_end : *tt->block_end;
+    // The scenario's clock counts int64 nanoseconds (about 9.2e9 s); say so in the script's words.
+    constexpr double kMaxSeconds = 9e9;
+    if (at > kMaxSeconds || range_end.value_or(0) > kMaxSeconds || block_end.value_or(0) > kMaxSeconds) {
+      return err(s, "time '" + tw + "' is too large (at most " + fmt_time(kMaxSeconds) + " s)");
+    }
     if (at + 1e-9 < prev_script && !tt->any) {
       return err(s, "time goes backwards: " + fmt_time(at) + " s is before the previous event's " + fmt_time(prev_script) + " s");
     }
@@ -1055,6 +1083,7 @@ Result<DrillScript, DrillError> parse_drill(std::string_view text, const std::st
     int col = 1;
     if (static_cast<std::size_t>(pe.line) >= first_event_line && static_cast<std::size_t>(pe.line) <= map.size()) {
       if (const int c = column_of(text, line, 2, word_at(pe.source_line, pe.caret_col))) col = c;
+      if (starts_with(pe.message, "invalid UTF-8")) col = invalid_utf8_column(text, line);
     }
     return Err{DrillError{path, line, col, msg}};
   }
