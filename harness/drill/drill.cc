@@ -42,18 +42,26 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 
 bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
+// Line `line` (from 1) of `text`, without its newline; nullopt past the end.
+std::optional<std::string_view> line_of(std::string_view text, int line) {
+  if (line < 1) return std::nullopt;
+  std::size_t start = 0;
+  for (int l = 1; l < line; ++l) {
+    start = text.find('\n', start);
+    if (start == std::string_view::npos) return std::nullopt;
+    ++start;
+  }
+  return text.substr(start, text.find('\n', start) - start);
+}
+
 // The column (in characters, from 1) where `token` first appears in line `line` of `text`, at
 // or after column `from`: a word token only as a whole word. 0 when it is not there (the
 // translation rewrote it, or it spans lines).
 int column_of(std::string_view text, int line, int from, std::string_view token) {
-  if (token.empty() || line < 1) return 0;
-  std::size_t start = 0;
-  for (int l = 1; l < line; ++l) {
-    start = text.find('\n', start);
-    if (start == std::string_view::npos) return 0;
-    ++start;
-  }
-  std::string_view ln = text.substr(start, text.find('\n', start) - start);
+  if (token.empty()) return 0;
+  const auto found = line_of(text, line);
+  if (!found) return 0;
+  const std::string_view ln = *found;
   // Columns count characters: skip UTF-8 continuation bytes.
   auto col_at = [&](std::size_t byte) {
     int c = 1;
@@ -75,13 +83,9 @@ int column_of(std::string_view text, int line, int from, std::string_view token)
 // The column (in characters) of the first byte of line `line` that is not valid UTF-8 (1 when
 // there is none).
 int invalid_utf8_column(std::string_view text, int line) {
-  std::size_t start = 0;
-  for (int l = 1; l < line && start != std::string_view::npos; ++l) {
-    start = text.find('\n', start);
-    if (start != std::string_view::npos) ++start;
-  }
-  if (start == std::string_view::npos) return 1;
-  const std::string_view ln = text.substr(start, text.find('\n', start) - start);
+  const auto found = line_of(text, line);
+  if (!found) return 1;
+  const std::string_view ln = *found;
   int col = 1;
   for (std::size_t i = 0; i < ln.size(); ++col) {
     const auto c = static_cast<unsigned char>(ln[i]);
